@@ -1,0 +1,69 @@
+# Every target creates or reuses the project-local virtual environment (.venv) and the
+# pinned CDK CLI (node_modules); nothing is installed globally.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The venv's bin comes first so `node`, `npm`, `npx` and `python` are the pinned ones.
+export PATH := $(BIN):$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+CLI_STAMP := node_modules/.cli-installed
+CONFIG ?=
+CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
+
+.PHONY: help install synth test lint format snapshot-update diff deploy destroy clean
+
+help:
+	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
+	@echo "make test             lint + the whole offline test suite"
+	@echo "make snapshot-update  re-record template snapshots after an intended change"
+	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(DEV_STAMP) $(CLI_STAMP)
+
+synth: $(RUNTIME_STAMP) $(CLI_STAMP)
+	rm -rf cdk.out
+	@start=$$(date +%s.%N); \
+	$(BIN)/npx cdk synth --quiet --no-notices $(CDK_CONFIG_ARG) && \
+	$(BIN)/python scripts/synth_summary.py cdk.out --started-at "$$start"
+
+test: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+snapshot-update: $(DEV_STAMP)
+	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+
+diff deploy destroy: $(RUNTIME_STAMP) $(CLI_STAMP)
+	$(BIN)/npx cdk $@ --all --no-notices $(CDK_CONFIG_ARG)
+
+clean:
+	rm -rf cdk.out .pytest_cache .ruff_cache

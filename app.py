@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""CDK entry point: read the configuration, compose the platform, check it, synthesize."""
+
+import json
+import sys
+from pathlib import Path
+
+import spark_platform  # noqa: F401  (first: selects the pinned Node.js before aws_cdk loads)
+from aws_cdk import App
+
+from spark_platform.compliance import apply_compliance_checks
+from spark_platform.config import ConfigError, load_config
+from stacks import build_platform
+
+
+def main() -> None:
+    app = App()
+    try:
+        config = load_config(app.node.try_get_context("config"))
+    except ConfigError as error:
+        sys.exit(f"error: invalid platform configuration: {error}")
+    build_platform(app, config)
+    apply_compliance_checks(app)
+    assembly = app.synth()
+    # Read by `make synth` for its summary; not a CloudFormation input.
+    Path(assembly.directory, "platform-settings.json").write_text(json.dumps(config.describe(), indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

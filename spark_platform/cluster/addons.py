@@ -1,0 +1,128 @@
+"""EKS managed add-ons, ordered around the node groups, and their Pod Identity roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct, IConstruct
+
+from spark_platform.compliance import suppress
+from spark_platform.network import PodSubnet
+
+# The VPC CNI picks the ENIConfig (and so the pod subnet) named after the node's zone.
+ENI_CONFIG_LABEL = "topology.kubernetes.io/zone"
+
+
+def pod_identity_role(scope: Construct, construct_id: str, *, cluster: eks.ICluster, description: str) -> iam.Role:
+    """A role that EKS Pod Identity may hand to pods of ``cluster`` and of no other cluster."""
+    return iam.Role(
+        scope,
+        construct_id,
+        description=description,
+        assumed_by=iam.SessionTagsPrincipal(
+            iam.ServicePrincipal("pods.eks.amazonaws.com").with_conditions(
+                {
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnEquals": {"aws:SourceArn": cluster.cluster_arn},
+                }
+            )
+        ),
+    )
+
+
+def vpc_cni_configuration(*, region: str, pod_subnets: list[PodSubnet], security_group_id: str, warm_prefix_target: int) -> dict[str, Any]:
+    """Configuration values of the vpc-cni add-on.
+
+    Prefix delegation gives every ENI slot a /28 (16 pod addresses) instead of one address;
+    custom networking places pod ENIs in the pod subnets of the node's zone. The add-on
+    creates the ENIConfig objects itself, so no kubectl call is needed at deploy time.
+    """
+    return {
+        "env": {
+            "ENABLE_PREFIX_DELEGATION": "true",
+            "WARM_PREFIX_TARGET": str(warm_prefix_target),
+            "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
+            "ENI_CONFIG_LABEL_DEF": ENI_CONFIG_LABEL,
+        },
+        "eniConfig": {
+            "create": True,
+            "region": region,
+            "subnets": {
+                subnet.availability_zone: {"id": subnet.subnet_id, "securityGroups": [security_group_id]}
+                for subnet in pod_subnets
+            },
+        },
+    }
+
+
+class ManagedAddons(Construct):
+    """vpc-cni, kube-proxy, EKS Pod Identity agent and CoreDNS as EKS managed add-ons."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.Cluster,
+        region: str,
+        pod_subnets: list[PodSubnet],
+        warm_prefix_target: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.pod_identity_agent = self._addon(cluster, "eks-pod-identity-agent")
+        self.kube_proxy = self._addon(cluster, "kube-proxy")
+
+        self.vpc_cni_role = pod_identity_role(
+            self, "VpcCniRole", cluster=cluster, description="VPC CNI (aws-node): manages ENIs and pod prefixes"
+        )
+        self.vpc_cni_role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKS_CNI_Policy"))
+        suppress(
+            self.vpc_cni_role,
+            (
+                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]",
+                "AmazonEKS_CNI_Policy is the policy AWS maintains for the VPC CNI's ENI calls, held by aws-node only.",
+            ),
+        )
+        self.vpc_cni = self._addon(
+            cluster,
+            "vpc-cni",
+            configuration_values=vpc_cni_configuration(
+                region=region,
+                pod_subnets=pod_subnets,
+                security_group_id=cluster.cluster_security_group_id,
+                warm_prefix_target=warm_prefix_target,
+            ),
+        )
+        cfn_cni: eks.CfnAddon = self.vpc_cni.node.default_child  # type: ignore[assignment]
+        cfn_cni.add_property_override(
+            "PodIdentityAssociations", [{"ServiceAccount": "aws-node", "RoleArn": self.vpc_cni_role.role_arn}]
+        )
+        # The association only yields credentials once the agent runs on the node.
+        self.vpc_cni.node.add_dependency(self.pod_identity_agent)
+
+        self.coredns = self._addon(cluster, "coredns")
+
+    def _addon(self, cluster: eks.Cluster, name: str, configuration_values: dict[str, Any] | None = None) -> eks.Addon:
+        addon = eks.Addon(
+            self,
+            "Addon" + "".join(part.capitalize() for part in name.split("-")),
+            cluster=cluster,
+            addon_name=name,
+            configuration_values=configuration_values,
+            preserve_on_delete=False,
+        )
+        cfn_addon: eks.CfnAddon = addon.node.default_child  # type: ignore[assignment]
+        cfn_addon.resolve_conflicts = "OVERWRITE"
+        return addon
+
+    def before_nodes_join(self, nodes: IConstruct) -> None:
+        """Nodes join only after networking and credentials for pods are configured."""
+        for addon in (self.vpc_cni, self.kube_proxy, self.pod_identity_agent):
+            nodes.node.add_dependency(addon)
+
+    def after_nodes_join(self, nodes: IConstruct) -> None:
+        """CoreDNS is a Deployment: created before any node, EKS reports it degraded."""
+        self.coredns.node.add_dependency(nodes)

@@ -1,0 +1,214 @@
+"""The EKS cluster: control plane, access entries, managed add-ons and system nodes."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from spark_platform.cluster.addons import ManagedAddons
+from spark_platform.compliance import suppress
+from spark_platform.config import ClusterConfig, SystemNodesConfig
+from spark_platform.log_groups import encrypted_log_group, logs_key
+from spark_platform.network import PodSubnet
+
+# Nodes carrying this taint only run pods that tolerate it. CoreDNS, the EKS add-ons'
+# DaemonSets and the Karpenter chart tolerate it out of the box; Spark pods never do.
+SYSTEM_TAINT = eks.TaintSpec(key="CriticalAddonsOnly", value="true", effect=eks.TaintEffect.NO_SCHEDULE)
+SYSTEM_NODE_LABEL = {"spark-platform/node-role": "system"}
+
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+
+
+class SparkCluster(Construct):
+    """An EKS cluster ready for Karpenter and EMR on EKS.
+
+    * authentication through EKS access entries only (no aws-auth ConfigMap);
+    * Kubernetes secrets envelope-encrypted with a customer-managed KMS key;
+    * all five control-plane log types, kept in an encrypted log group with a retention;
+    * API endpoint private, or public only for the configured CIDRs;
+    * managed add-ons installed by EKS, not by a kubectl Lambda: the VPC CNI (prefix
+      delegation and custom networking into the pod subnets) is in place before any node
+      joins, CoreDNS only after the system nodes exist;
+    * a tainted Graviton on-demand node group for system pods.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        config: ClusterConfig,
+        system_nodes: SystemNodesConfig,
+        vpc: ec2.IVpc,
+        node_subnets: list[ec2.ISubnet],
+        pod_subnets: list[PodSubnet],
+        service_cidr: str,
+        region: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.config = config
+
+        self.secrets_key = kms.Key(
+            self,
+            "SecretsKey",
+            description=f"Envelope encryption of Kubernetes secrets in {cluster_name}",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # EKS writes control-plane logs to this fixed name; creating it first gives it a
+        # retention and encryption instead of the never-expiring default EKS would create.
+        log_key = logs_key(self, "ControlPlaneLogKey", description=f"Encrypts control-plane logs of {cluster_name}")
+        self.control_plane_logs = encrypted_log_group(
+            self,
+            "ControlPlaneLogs",
+            key=log_key,
+            retention_days=config.control_plane_log_retention_days,
+            log_group_name=f"/aws/eks/{cluster_name}/cluster",
+        )
+
+        endpoint_access = (
+            eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*config.endpoint_public_cidrs)
+            if config.endpoint_public_cidrs
+            else eks.EndpointAccess.PRIVATE
+        )
+        self.cluster = eks.Cluster(
+            self,
+            "Cluster",
+            cluster_name=cluster_name,
+            version=eks.KubernetesVersion.of(config.kubernetes_version),
+            vpc=vpc,
+            vpc_subnets=[ec2.SubnetSelection(subnets=node_subnets)],
+            endpoint_access=endpoint_access,
+            secrets_encryption_key=self.secrets_key,
+            cluster_logging=[
+                eks.ClusterLoggingTypes.API,
+                eks.ClusterLoggingTypes.AUDIT,
+                eks.ClusterLoggingTypes.AUTHENTICATOR,
+                eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+                eks.ClusterLoggingTypes.SCHEDULER,
+            ],
+            # Managed add-ons below replace the self-managed vpc-cni/kube-proxy/CoreDNS that
+            # EKS would otherwise install with default (non-prefix-delegation) settings.
+            bootstrap_self_managed_addons=False,
+            # Nobody gets implicit admin: access is granted by explicit access entries.
+            bootstrap_cluster_creator_admin_permissions=False,
+            default_capacity=0,
+            default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
+        )
+        cfn_cluster: eks.CfnCluster = self.cluster.node.default_child  # type: ignore[assignment]
+        cfn_cluster.add_property_override("KubernetesNetworkConfig.ServiceIpv4Cidr", service_cidr)
+        cfn_cluster.node.add_dependency(self.control_plane_logs)
+        suppress(
+            self.cluster,
+            (
+                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
+                "AmazonEKSClusterPolicy is the policy EKS documents for the cluster service role.",
+            ),
+        )
+
+        self.admin_roles = self._grant_admins(config.admin_role_arns, cluster_name)
+
+        self.node_role = self._system_node_role()
+        self.addons = ManagedAddons(
+            self,
+            "Addons",
+            cluster=self.cluster,
+            region=region,
+            pod_subnets=pod_subnets,
+            warm_prefix_target=config.warm_prefix_target,
+        )
+        self.system_nodegroup = self._system_nodegroup(system_nodes, node_subnets)
+        # Nodes must find the CNI configured (prefix delegation, pod subnets) when they join;
+        # CoreDNS needs somewhere to run before EKS reports its add-on healthy.
+        self.addons.before_nodes_join(self.system_nodegroup)
+        self.addons.after_nodes_join(self.system_nodegroup)
+
+    def _grant_admins(self, role_arns: tuple[str, ...], cluster_name: str) -> list[iam.IRole]:
+        """Cluster-admin access entries for the configured roles, or for a role made here."""
+        admin_policy = eks.AccessPolicy.from_access_policy_name(
+            CLUSTER_ADMIN_POLICY, access_scope_type=eks.AccessScopeType.CLUSTER
+        )
+        if role_arns:
+            roles = [iam.Role.from_role_arn(self, f"AdminRole{i + 1}", arn) for i, arn in enumerate(role_arns)]
+        else:
+            roles = [
+                iam.Role(
+                    self,
+                    "AdminRole",
+                    role_name=f"{cluster_name}-admin",
+                    description=f"Cluster administrators of {cluster_name}; assumable by IAM principals of this account",
+                    assumed_by=iam.AccountRootPrincipal(),
+                )
+            ]
+        for index, role in enumerate(roles):
+            self.cluster.grant_access(f"AdminAccess{index + 1}", role.role_arn, [admin_policy])
+        return roles
+
+    def _system_node_role(self) -> iam.Role:
+        # No AmazonEKS_CNI_Policy here: the VPC CNI gets its own role through Pod Identity,
+        # so a pod that reached the node's credentials could not rewire ENIs.
+        role = iam.Role(
+            self,
+            "SystemNodeRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSWorkerNodePolicy"),
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEC2ContainerRegistryPullOnly"),
+            ],
+        )
+        suppress(
+            role,
+            (
+                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]",
+                "The policy EKS documents for nodes to join and describe the cluster.",
+            ),
+            (
+                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]",
+                "Read-only image pulls for the kubelet; pull-only is narrower than the usual ReadOnly policy.",
+            ),
+        )
+        return role
+
+    def _system_nodegroup(self, settings: SystemNodesConfig, subnets: list[ec2.ISubnet]) -> eks.Nodegroup:
+        launch_template = ec2.LaunchTemplate(
+            self,
+            "SystemNodeLaunchTemplate",
+            # Hop limit 1: containers cannot reach the instance metadata service and so
+            # cannot borrow the node's role; add-ons use Pod Identity instead.
+            require_imdsv2=True,
+            http_put_response_hop_limit=1,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        settings.disk_size_gib,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        encrypted=True,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        return self.cluster.add_nodegroup_capacity(
+            "SystemNodes",
+            nodegroup_name="system",
+            ami_type=eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+            capacity_type=eks.CapacityType.ON_DEMAND,
+            instance_types=[ec2.InstanceType(name) for name in settings.instance_types],
+            min_size=settings.min_size,
+            desired_size=settings.desired_size,
+            max_size=settings.max_size,
+            subnets=ec2.SubnetSelection(subnets=subnets),
+            node_role=self.node_role,
+            taints=[SYSTEM_TAINT],
+            labels=SYSTEM_NODE_LABEL,
+            launch_template_spec=eks.LaunchTemplateSpec(
+                id=launch_template.launch_template_id,
+                version=launch_template.latest_version_number,
+            ),
+        )

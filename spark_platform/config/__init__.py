@@ -1,0 +1,24 @@
+"""Platform configuration: the typed settings, the built-in sandbox and the loader."""
+
+from spark_platform.config.loader import load_config, sandbox_config
+from spark_platform.config.settings import (
+    ClusterConfig,
+    ConfigError,
+    EnvironmentConfig,
+    NetworkConfig,
+    PlatformConfig,
+    SystemNodesConfig,
+    from_mapping,
+)
+
+__all__ = [
+    "ClusterConfig",
+    "ConfigError",
+    "EnvironmentConfig",
+    "NetworkConfig",
+    "PlatformConfig",
+    "SystemNodesConfig",
+    "from_mapping",
+    "load_config",
+    "sandbox_config",
+]

@@ -1,0 +1,40 @@
+"""Where a platform configuration comes from: the built-in sandbox or a YAML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from spark_platform.config.settings import ConfigError, EnvironmentConfig, PlatformConfig, from_mapping
+
+
+def sandbox_config() -> PlatformConfig:
+    """The built-in configuration: synthesizes with no account and no credentials.
+
+    No account is set, so templates stay account-agnostic (AWS::AccountId) and deploy into
+    whichever account the deploying credentials belong to.
+    """
+    return PlatformConfig(
+        name_prefix="spark",
+        environment=EnvironmentConfig(
+            region="eu-west-1",
+            availability_zones=("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+        ),
+    )
+
+
+def load_config(path: str | Path | None) -> PlatformConfig:
+    """The sandbox when ``path`` is empty, else the YAML file at ``path``."""
+    if not path:
+        return sandbox_config()
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"config: file {str(file)!r} does not exist (pass -c config=<path to a YAML file>)")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config: {file} is not valid YAML{where}") from None
+    return from_mapping(data or {})

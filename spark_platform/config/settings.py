@@ -1,0 +1,338 @@
+"""Typed platform configuration, validated when it is built.
+
+Every check raises :class:`ConfigError` with one line that names the field, the bad value and
+what is allowed, so ``cdk synth`` stops before any template is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from spark_platform.config.regions import SUPPORTED_REGIONS
+
+# EKS versions in standard support that this release of the platform is tested against.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
+
+# Interface endpoints that pay for themselves on a Spark platform: image pulls (ECR), the
+# per-pod credential exchange (STS, EKS Auth) and Spark's logs.
+KNOWN_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "ecr.api",
+    "ecr.dkr",
+    "sts",
+    "logs",
+    "eks-auth",
+    "ec2",
+    "sqs",
+    "emr-containers",
+    "monitoring",
+)
+
+# Values CloudWatch Logs accepts for a log group's retention.
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+# Address blocks AWS accepts as a secondary VPC CIDR next to an RFC 1918 primary block and
+# that never clash with corporate networks: the carrier-grade NAT space and 198.19.0.0/16.
+POD_CIDR_PARENTS = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("198.19.0.0/16"))
+PRIVATE_PARENTS = (
+    ipaddress.ip_network("10.0.0.0/8"),
+    ipaddress.ip_network("172.16.0.0/12"),
+    ipaddress.ip_network("192.168.0.0/16"),
+)
+
+_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# Graviton families carry a "g" right after the generation number: m7g, c8g, r7gd, t4g.
+_GRAVITON_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
+
+
+class ConfigError(ValueError):
+    """An invalid platform setting; the message is one line naming the field and the fix."""
+
+
+def _fail(field_path: str, message: str) -> typing.NoReturn:
+    raise ConfigError(f"{field_path}: {message}")
+
+
+def parse_cidr(field_path: str, value: str) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError, TypeError):
+        _fail(field_path, f"{value!r} is not an IPv4 network in CIDR notation (e.g. 10.0.0.0/16)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Where the platform is deployed. Nothing here is ever looked up at synth time."""
+
+    region: str
+    availability_zones: tuple[str, ...]
+    # None keeps the templates account-agnostic (they use AWS::AccountId).
+    account: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.account is not None and not _ACCOUNT.match(self.account):
+            _fail("environment.account", f"{self.account!r} is not a 12-digit AWS account id")
+        if self.region not in SUPPORTED_REGIONS:
+            _fail(
+                "environment.region",
+                f"{self.region!r} is not a Region with EKS, EMR on EKS and MWAA; "
+                f"use one of {', '.join(sorted(SUPPORTED_REGIONS))}",
+            )
+        if len(self.availability_zones) < 2:
+            _fail(
+                "environment.availability_zones",
+                f"{len(self.availability_zones)} given; EKS needs at least 2 (3 recommended)",
+            )
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            _fail("environment.availability_zones", "lists the same zone twice")
+        for zone in self.availability_zones:
+            if not re.fullmatch(re.escape(self.region) + r"[a-z]", zone):
+                _fail(
+                    "environment.availability_zones",
+                    f"{zone!r} is not a zone of {self.region} (expected e.g. {self.region}a)",
+                )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig:
+    """The VPC: node subnets from ``vpc_cidr``, pod subnets from the secondary ``pod_cidr``."""
+
+    vpc_cidr: str = "10.0.0.0/16"
+    pod_cidr: str = "100.64.0.0/16"
+    service_cidr: str = "172.20.0.0/16"
+    nat_gateways: int | None = None  # None: one per availability zone
+    interface_endpoints: tuple[str, ...] = ("ecr.api", "ecr.dkr", "sts", "logs", "eks-auth")
+    flow_log_retention_days: int = 365
+
+    def __post_init__(self) -> None:
+        vpc = parse_cidr("network.vpc_cidr", self.vpc_cidr)
+        pods = parse_cidr("network.pod_cidr", self.pod_cidr)
+        services = parse_cidr("network.service_cidr", self.service_cidr)
+        if not any(vpc.subnet_of(parent) for parent in PRIVATE_PARENTS):
+            _fail("network.vpc_cidr", f"{vpc} is not inside an RFC 1918 private range")
+        if not 16 <= vpc.prefixlen <= 20:
+            _fail("network.vpc_cidr", f"{vpc} must be between /16 and /20 (VPC limit and room for node subnets)")
+        if not any(pods.subnet_of(parent) for parent in POD_CIDR_PARENTS):
+            _fail(
+                "network.pod_cidr",
+                f"{pods} must be inside 100.64.0.0/10 or 198.19.0.0/16 (non-routable pod space)",
+            )
+        if not 16 <= pods.prefixlen <= 20:
+            _fail("network.pod_cidr", f"{pods} must be between /16 and /20")
+        if not any(services.subnet_of(parent) for parent in PRIVATE_PARENTS):
+            _fail("network.service_cidr", f"{services} must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+        if not 12 <= services.prefixlen <= 24:
+            _fail("network.service_cidr", f"{services} must be between /12 and /24")
+        for name, other in (("network.vpc_cidr", vpc), ("network.pod_cidr", pods)):
+            if services.overlaps(other):
+                _fail("network.service_cidr", f"{services} overlaps {name} {other}; pick a disjoint block")
+        if pods.overlaps(vpc):
+            _fail("network.pod_cidr", f"{pods} overlaps network.vpc_cidr {vpc}; pick a disjoint block")
+        if self.nat_gateways is not None and self.nat_gateways < 1:
+            _fail("network.nat_gateways", f"{self.nat_gateways} given; private nodes need at least 1")
+        for service in self.interface_endpoints:
+            if service not in KNOWN_INTERFACE_ENDPOINTS:
+                _fail("network.interface_endpoints", f"{service!r} is not one of {', '.join(KNOWN_INTERFACE_ENDPOINTS)}")
+        if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
+            _fail("network.flow_log_retention_days", f"{self.flow_log_retention_days} is not a CloudWatch retention; use one of {LOG_RETENTION_DAYS}")
+
+    def pod_subnet_cidrs(self, zone_count: int) -> list[str]:
+        """The pod address space split into equal blocks, one per availability zone."""
+        pods = ipaddress.IPv4Network(self.pod_cidr)
+        extra_bits = max(1, math.ceil(math.log2(zone_count)))
+        return [str(block) for block in list(pods.subnets(prefixlen_diff=extra_bits))[:zone_count]]
+
+    def pod_ip_capacity(self, zone_count: int) -> int:
+        """Pod addresses the pod subnets hold when the VPC CNI hands out /28 prefixes.
+
+        In each subnet the first and the last /28 contain addresses AWS reserves, so they
+        can never be delegated as a prefix.
+        """
+        prefixes_per_subnet = ipaddress.IPv4Network(self.pod_subnet_cidrs(zone_count)[0]).num_addresses // 16 - 2
+        return prefixes_per_subnet * 16 * zone_count
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterConfig:
+    """The EKS control plane and its access."""
+
+    kubernetes_version: str = "1.35"
+    # Empty: the API endpoint is private (reachable from the VPC only).
+    endpoint_public_cidrs: tuple[str, ...] = ()
+    # Empty: the platform creates an admin role that principals of the account may assume.
+    admin_role_arns: tuple[str, ...] = ()
+    # Free /28 prefixes each node keeps attached so new executors start without an EC2 call.
+    warm_prefix_target: int = 1
+    control_plane_log_retention_days: int = 365
+
+    def __post_init__(self) -> None:
+        if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
+            _fail(
+                "cluster.kubernetes_version",
+                f"{self.kubernetes_version!r} is not supported; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
+            )
+        for index, cidr in enumerate(self.endpoint_public_cidrs):
+            network = parse_cidr(f"cluster.endpoint_public_cidrs[{index}]", cidr)
+            if network.prefixlen == 0:
+                _fail(
+                    f"cluster.endpoint_public_cidrs[{index}]",
+                    "0.0.0.0/0 opens the API server to the internet; list your egress CIDRs or leave empty for a private endpoint",
+                )
+        for index, arn in enumerate(self.admin_role_arns):
+            if not _ROLE_ARN.match(arn):
+                _fail(f"cluster.admin_role_arns[{index}]", f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        if not 0 <= self.warm_prefix_target <= 16:
+            _fail("cluster.warm_prefix_target", f"{self.warm_prefix_target} must be between 0 and 16")
+        if self.control_plane_log_retention_days not in LOG_RETENTION_DAYS:
+            _fail(
+                "cluster.control_plane_log_retention_days",
+                f"{self.control_plane_log_retention_days} is not a CloudWatch retention; use one of {LOG_RETENTION_DAYS}",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemNodesConfig:
+    """The managed node group for system pods (CoreDNS, Karpenter). Spark never lands here."""
+
+    instance_types: tuple[str, ...] = ("m7g.large", "m6g.large")
+    min_size: int = 2
+    desired_size: int = 2
+    max_size: int = 4
+    disk_size_gib: int = 50
+
+    def __post_init__(self) -> None:
+        if not self.instance_types:
+            _fail("system_nodes.instance_types", "list at least one Graviton instance type, e.g. m7g.large")
+        for instance_type in self.instance_types:
+            if not _GRAVITON_TYPE.match(instance_type):
+                _fail("system_nodes.instance_types", f"{instance_type!r} is not a Graviton (arm64) type such as m7g.large")
+        if not 1 <= self.min_size <= self.desired_size <= self.max_size:
+            _fail(
+                "system_nodes",
+                f"sizes must satisfy 1 <= min_size ({self.min_size}) <= desired_size ({self.desired_size}) <= max_size ({self.max_size})",
+            )
+        if not 20 <= self.disk_size_gib <= 1000:
+            _fail("system_nodes.disk_size_gib", f"{self.disk_size_gib} must be between 20 and 1000")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformConfig:
+    """Everything that varies between deployments of the platform."""
+
+    name_prefix: str
+    environment: EnvironmentConfig
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    system_nodes: SystemNodesConfig = field(default_factory=SystemNodesConfig)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _NAME_PREFIX.match(self.name_prefix):
+            _fail(
+                "name_prefix",
+                f"{self.name_prefix!r} must be 3-20 characters of lowercase letters, digits and '-', starting with a letter",
+            )
+        zones = len(self.environment.availability_zones)
+        if self.network.nat_gateways is not None and self.network.nat_gateways > zones:
+            _fail("network.nat_gateways", f"{self.network.nat_gateways} exceeds the {zones} availability zones")
+        if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
+            _fail("environment.availability_zones", "more zones than network.pod_cidr can be split into")
+
+    def describe(self) -> dict[str, str]:
+        """The key settings, in words, for summaries and docs."""
+        zones = self.environment.availability_zones
+        cluster = self.cluster
+        return {
+            "region": self.environment.region,
+            "account": self.environment.account or "any (deploying credentials' account)",
+            "availability zones": ", ".join(zones),
+            "kubernetes version": cluster.kubernetes_version,
+            "cluster": self.cluster_name,
+            "api endpoint": "public for " + ", ".join(cluster.endpoint_public_cidrs) + " + private"
+            if cluster.endpoint_public_cidrs
+            else "private",
+            "node address space": self.network.vpc_cidr,
+            "pod address space": f"{self.network.pod_cidr} ({', '.join(self.network.pod_subnet_cidrs(len(zones)))};"
+            f" {self.network.pod_ip_capacity(len(zones)):,} pod IPs)",
+            "service address space": self.network.service_cidr,
+            "system nodes": f"{self.system_nodes.min_size}-{self.system_nodes.max_size} x {'/'.join(self.system_nodes.instance_types)}",
+        }
+
+    @property
+    def cluster_name(self) -> str:
+        return f"{self.name_prefix}-eks"
+
+    @property
+    def nat_gateway_count(self) -> int:
+        return self.network.nat_gateways or len(self.environment.availability_zones)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building a PlatformConfig from plain data (a YAML file or cdk.json context).
+
+
+def from_mapping(data: Mapping[str, typing.Any]) -> PlatformConfig:
+    """Build and validate a :class:`PlatformConfig` from nested plain data."""
+    return _build(PlatformConfig, data, "")
+
+
+def _build(cls: type, data: typing.Any, path: str) -> typing.Any:
+    label = path or "platform config"
+    if not isinstance(data, Mapping):
+        _fail(label, f"expected a mapping, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        _fail(label, f"unknown field {unknown[0]!r}; allowed: {', '.join(fields)}")
+    hints = typing.get_type_hints(cls)
+    values: dict[str, typing.Any] = {}
+    for name, value in data.items():
+        values[name] = _coerce(hints[name], value, f"{path}.{name}" if path else name)
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        _fail(label, f"missing required field {missing[0]!r}")
+    return cls(**values)
+
+
+def _coerce(hint: typing.Any, value: typing.Any, path: str) -> typing.Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        return _coerce(inner, value, path)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            _fail(path, f"expected a list, got {type(value).__name__}")
+        return tuple(_coerce(args[0], item, f"{path}[{i}]") for i, item in enumerate(value))
+    if origin in (Mapping, dict):
+        if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+            _fail(path, "expected a mapping of strings to strings")
+        return dict(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(path, f"expected an integer, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            _fail(path, f"expected a string, got {value!r} (quote numbers such as \"1.35\" in YAML)")
+        return value
+    raise TypeError(f"unsupported config type {hint!r} at {path}")  # a bug here, not user input

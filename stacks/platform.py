@@ -1,0 +1,29 @@
+"""The whole platform: every stack, composed in dependency order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import App, Environment, Tags
+
+from spark_platform.config import PlatformConfig
+from stacks.cluster_stack import ClusterStack
+from stacks.network_stack import NetworkStack
+
+
+@dataclass(frozen=True)
+class SparkPlatform:
+    config: PlatformConfig
+    network: NetworkStack
+    cluster: ClusterStack
+
+
+def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
+    env = Environment(account=config.environment.account, region=config.environment.region)
+    prefix = config.name_prefix
+    network = NetworkStack(app, f"{prefix}-network", config=config, env=env)
+    cluster = ClusterStack(app, f"{prefix}-cluster", config=config, env=env, network=network.network)
+    Tags.of(app).add("spark-platform", prefix)
+    for key, value in sorted(config.tags.items()):
+        Tags.of(app).add(key, value)
+    return SparkPlatform(config=config, network=network, cluster=cluster)
