@@ -5,9 +5,9 @@ import json
 import sys
 from pathlib import Path
 
-import spark_platform  # noqa: F401  (first: selects the pinned Node.js before aws_cdk loads)
 from aws_cdk import App
 
+import spark_platform  # noqa: F401  (first: selects the pinned Node.js before aws_cdk loads)
 from spark_platform.compliance import apply_compliance_checks
 from spark_platform.config import ConfigError, load_config
 from stacks import build_platform

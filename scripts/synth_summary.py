@@ -25,7 +25,9 @@ def summarize(assembly: Path) -> dict:
     return {
         "stacks": stacks,
         "lambda_functions": totals["AWS::Lambda::Function"],
-        "custom_resources": sum(n for t, n in totals.items() if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"),
+        "custom_resources": sum(
+            n for t, n in totals.items() if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"
+        ),
         "settings": json.loads((assembly / SETTINGS_FILE).read_text()) if (assembly / SETTINGS_FILE).exists() else {},
     }
 

@@ -33,7 +33,9 @@ def pod_identity_role(scope: Construct, construct_id: str, *, cluster: eks.IClus
     )
 
 
-def vpc_cni_configuration(*, region: str, pod_subnets: list[PodSubnet], security_group_id: str, warm_prefix_target: int) -> dict[str, Any]:
+def vpc_cni_configuration(
+    *, region: str, pod_subnets: list[PodSubnet], security_group_id: str, warm_prefix_target: int
+) -> dict[str, Any]:
     """Configuration values of the vpc-cni add-on.
 
     Prefix delegation gives every ENI slot a /28 (16 pod addresses) instead of one address;

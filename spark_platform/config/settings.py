@@ -143,9 +143,14 @@ class NetworkConfig:
             _fail("network.nat_gateways", f"{self.nat_gateways} given; private nodes need at least 1")
         for service in self.interface_endpoints:
             if service not in KNOWN_INTERFACE_ENDPOINTS:
-                _fail("network.interface_endpoints", f"{service!r} is not one of {', '.join(KNOWN_INTERFACE_ENDPOINTS)}")
+                _fail(
+                    "network.interface_endpoints", f"{service!r} is not one of {', '.join(KNOWN_INTERFACE_ENDPOINTS)}"
+                )
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
-            _fail("network.flow_log_retention_days", f"{self.flow_log_retention_days} is not a CloudWatch retention; use one of {LOG_RETENTION_DAYS}")
+            _fail(
+                "network.flow_log_retention_days",
+                f"{self.flow_log_retention_days} is not a CloudWatch retention; use one of {LOG_RETENTION_DAYS}",
+            )
 
     def pod_subnet_cidrs(self, zone_count: int) -> list[str]:
         """The pod address space split into equal blocks, one per availability zone."""
@@ -191,7 +196,10 @@ class ClusterConfig:
                 )
         for index, arn in enumerate(self.admin_role_arns):
             if not _ROLE_ARN.match(arn):
-                _fail(f"cluster.admin_role_arns[{index}]", f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+                _fail(
+                    f"cluster.admin_role_arns[{index}]",
+                    f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+                )
         if not 0 <= self.warm_prefix_target <= 16:
             _fail("cluster.warm_prefix_target", f"{self.warm_prefix_target} must be between 0 and 16")
         if self.control_plane_log_retention_days not in LOG_RETENTION_DAYS:
@@ -216,7 +224,9 @@ class SystemNodesConfig:
             _fail("system_nodes.instance_types", "list at least one Graviton instance type, e.g. m7g.large")
         for instance_type in self.instance_types:
             if not _GRAVITON_TYPE.match(instance_type):
-                _fail("system_nodes.instance_types", f"{instance_type!r} is not a Graviton (arm64) type such as m7g.large")
+                _fail(
+                    "system_nodes.instance_types", f"{instance_type!r} is not a Graviton (arm64) type such as m7g.large"
+                )
         if not 1 <= self.min_size <= self.desired_size <= self.max_size:
             _fail(
                 "system_nodes",
@@ -333,6 +343,6 @@ def _coerce(hint: typing.Any, value: typing.Any, path: str) -> typing.Any:
         return value
     if hint is str:
         if not isinstance(value, str):
-            _fail(path, f"expected a string, got {value!r} (quote numbers such as \"1.35\" in YAML)")
+            _fail(path, f'expected a string, got {value!r} (quote numbers such as "1.35" in YAML)')
         return value
     raise TypeError(f"unsupported config type {hint!r} at {path}")  # a bug here, not user input

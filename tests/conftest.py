@@ -1,0 +1,80 @@
+"""Synthesizes the platform once per configuration and shares the results between tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+import spark_platform  # noqa: F401  (selects the pinned Node.js before aws_cdk loads)
+from spark_platform.compliance import apply_compliance_checks
+from spark_platform.config import PlatformConfig, from_mapping, sandbox_config
+from stacks import build_platform
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+# A second configuration exercising the non-default branches: fixed account, two zones,
+# a public endpoint restricted to CIDRs, existing admin roles, one NAT gateway.
+VARIANT = {
+    "name_prefix": "analytics",
+    "environment": {
+        "account": "210987654321",
+        "region": "us-east-2",
+        "availability_zones": ["us-east-2a", "us-east-2b"],
+    },
+    "network": {"vpc_cidr": "10.20.0.0/18", "pod_cidr": "100.80.0.0/17", "nat_gateways": 1},
+    "cluster": {
+        "kubernetes_version": "1.36",
+        "endpoint_public_cidrs": ["203.0.113.0/24"],
+        "admin_role_arns": ["arn:aws:iam::210987654321:role/platform-admins"],
+        "warm_prefix_target": 2,
+    },
+    "system_nodes": {"instance_types": ["c7g.large"], "min_size": 1, "desired_size": 1, "max_size": 2},
+}
+
+
+@dataclass
+class Synthesized:
+    config: PlatformConfig
+    directory: Path
+    templates: dict[str, dict]
+
+    def template(self, stack: str) -> Template:
+        return Template.from_json(self.templates[stack])
+
+    def resources(self, resource_type: str) -> dict[str, dict]:
+        return {
+            logical_id: resource
+            for template in self.templates.values()
+            for logical_id, resource in template.get("Resources", {}).items()
+            if resource["Type"] == resource_type
+        }
+
+    @property
+    def validation_report(self) -> dict:
+        return json.loads((self.directory / "validation-report.json").read_text())
+
+
+def synthesize(config: PlatformConfig, outdir: Path) -> Synthesized:
+    """Synthesize like `cdk synth` does: same context, same compliance checks."""
+    app = App(outdir=str(outdir), context=CDK_CONTEXT)
+    build_platform(app, config)
+    apply_compliance_checks(app)
+    assembly = app.synth()
+    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+    return Synthesized(config=config, directory=Path(assembly.directory), templates=templates)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(sandbox_config(), tmp_path_factory.mktemp("sandbox"))
+
+
+@pytest.fixture(scope="session")
+def variant(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(from_mapping(VARIANT), tmp_path_factory.mktemp("variant"))

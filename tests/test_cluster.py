@@ -1,0 +1,215 @@
+"""The cluster stack: control plane, access, add-ons, and where system pods may run."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk.assertions import Match
+
+CLUSTER = "spark-cluster"
+
+
+def only(resources: dict[str, dict]) -> tuple[str, dict]:
+    assert len(resources) == 1, sorted(resources)
+    return next(iter(resources.items()))
+
+
+def addon(synth, name: str) -> tuple[str, dict]:
+    return only(
+        {lid: r for lid, r in synth.resources("AWS::EKS::Addon").items() if r["Properties"]["AddonName"] == name}
+    )
+
+
+def addon_configuration(synth, name: str) -> dict:
+    """Configuration values with every CloudFormation token replaced by a marker."""
+    value = addon(synth, name)[1]["Properties"]["ConfigurationValues"]
+    if isinstance(value, str):
+        return json.loads(value)
+    parts = value["Fn::Join"][1]
+    return json.loads("".join(p if isinstance(p, str) else "<token>" for p in parts))
+
+
+def test_cluster_runs_the_configured_kubernetes_version_with_access_entries_only(sandbox, variant):
+    _, cluster = only(sandbox.resources("AWS::EKS::Cluster"))
+    props = cluster["Properties"]
+    assert props["Version"] == "1.35"
+    assert props["AccessConfig"] == {"AuthenticationMode": "API", "BootstrapClusterCreatorAdminPermissions": False}
+    assert props["BootstrapSelfManagedAddons"] is False
+    assert props["KubernetesNetworkConfig"]["ServiceIpv4Cidr"] == "172.20.0.0/16"
+    assert only(variant.resources("AWS::EKS::Cluster"))[1]["Properties"]["Version"] == "1.36"
+
+
+def test_api_endpoint_is_private_by_default(sandbox):
+    vpc_config = only(sandbox.resources("AWS::EKS::Cluster"))[1]["Properties"]["ResourcesVpcConfig"]
+    assert vpc_config["EndpointPrivateAccess"] is True
+    assert vpc_config["EndpointPublicAccess"] is False
+
+
+def test_public_endpoint_is_open_only_to_the_configured_cidrs(variant):
+    vpc_config = only(variant.resources("AWS::EKS::Cluster"))[1]["Properties"]["ResourcesVpcConfig"]
+    assert vpc_config["EndpointPublicAccess"] is True
+    assert vpc_config["EndpointPrivateAccess"] is True
+    assert vpc_config["PublicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+def test_secrets_are_encrypted_with_a_rotating_customer_key(sandbox):
+    template = sandbox.template(CLUSTER)
+    key_id = only(
+        {
+            lid: r
+            for lid, r in sandbox.templates[CLUSTER]["Resources"].items()
+            if r["Type"] == "AWS::KMS::Key" and "Secrets" in lid
+        }
+    )[0]
+    template.has_resource_properties(
+        "AWS::EKS::Cluster",
+        {"EncryptionConfig": [{"Provider": {"KeyArn": {"Fn::GetAtt": [key_id, "Arn"]}}, "Resources": ["secrets"]}]},
+    )
+    template.has_resource(
+        "AWS::KMS::Key", {"Properties": Match.object_like({"EnableKeyRotation": True}), "DeletionPolicy": "Retain"}
+    )
+
+
+def test_all_control_plane_logs_go_to_a_precreated_encrypted_log_group(sandbox):
+    _cluster_id, cluster = only(sandbox.resources("AWS::EKS::Cluster"))
+    types = [t["Type"] for t in cluster["Properties"]["Logging"]["ClusterLogging"]["EnabledTypes"]]
+    assert sorted(types) == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    groups = {
+        lid: r
+        for lid, r in sandbox.resources("AWS::Logs::LogGroup").items()
+        if r["Properties"].get("LogGroupName") == "/aws/eks/spark-eks/cluster"
+    }
+    group_id, group = only(groups)
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert "KmsKeyId" in group["Properties"]
+    # Created before the cluster, or EKS creates it first without retention or encryption.
+    assert group_id in cluster["DependsOn"]
+
+
+def test_admin_access_entry_grants_cluster_admin_to_the_platform_admin_role(sandbox):
+    template = sandbox.template(CLUSTER)
+    role_id = only(
+        {
+            lid: r
+            for lid, r in sandbox.resources("AWS::IAM::Role").items()
+            if r["Properties"].get("RoleName") == "spark-eks-admin"
+        }
+    )[0]
+    template.has_resource_properties(
+        "AWS::EKS::AccessEntry",
+        {
+            "PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]},
+            "AccessPolicies": [
+                {
+                    "AccessScope": {"Type": "cluster"},
+                    "PolicyArn": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                "arn:",
+                                {"Ref": "AWS::Partition"},
+                                ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                            ],
+                        ]
+                    },
+                }
+            ],
+        },
+    )
+    # Only principals of this account can assume it (the account root delegates to IAM).
+    trust = sandbox.resources("AWS::IAM::Role")[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":root"]]}},
+        }
+    ]
+
+
+def test_configured_admin_roles_get_access_entries_and_no_role_is_created(variant):
+    entries = variant.resources("AWS::EKS::AccessEntry")
+    assert [e["Properties"]["PrincipalArn"] for e in entries.values()] == [
+        "arn:aws:iam::210987654321:role/platform-admins"
+    ]
+    assert not [
+        r for r in variant.resources("AWS::IAM::Role").values() if "admin" in str(r["Properties"].get("RoleName", ""))
+    ]
+
+
+def test_no_aws_auth_configmap_and_no_kubectl_lambda(sandbox):
+    assert "aws-auth" not in json.dumps(sandbox.templates)
+    assert not sandbox.resources("Custom::AWSCDK-EKS-KubernetesResource")
+
+
+def test_vpc_cni_uses_prefix_delegation_and_the_pod_subnets_of_each_zone(sandbox, variant):
+    config = addon_configuration(sandbox, "vpc-cni")
+    assert config["env"] == {
+        "ENABLE_PREFIX_DELEGATION": "true",
+        "WARM_PREFIX_TARGET": "1",
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
+        "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
+    }
+    assert config["eniConfig"]["create"] is True
+    assert config["eniConfig"]["region"] == "eu-west-1"
+    assert sorted(config["eniConfig"]["subnets"]) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert addon_configuration(variant, "vpc-cni")["env"]["WARM_PREFIX_TARGET"] == "2"
+
+
+def test_eni_configs_point_each_zone_at_its_own_pod_subnet_with_the_cluster_security_group(sandbox):
+    raw = addon(sandbox, "vpc-cni")[1]["Properties"]["ConfigurationValues"]["Fn::Join"][1]
+    imports = [p["Fn::ImportValue"] for p in raw if isinstance(p, dict) and "Fn::ImportValue" in p]
+    assert [name.split("PodSubnet")[1][0] for name in imports] == ["1", "2", "3"]
+    attrs = [p["Fn::GetAtt"][1] for p in raw if isinstance(p, dict) and "Fn::GetAtt" in p]
+    assert attrs == ["ClusterSecurityGroupId"] * 3
+
+
+def test_vpc_cni_credentials_come_from_pod_identity_not_from_the_node_role(sandbox):
+    _, cni = addon(sandbox, "vpc-cni")
+    (association,) = cni["Properties"]["PodIdentityAssociations"]
+    assert association["ServiceAccount"] == "aws-node"
+    role_id = association["RoleArn"]["Fn::GetAtt"][0]
+    role = sandbox.resources("AWS::IAM::Role")[role_id]["Properties"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {
+        "Fn::GetAtt": [only(sandbox.resources("AWS::EKS::Cluster"))[0], "Arn"]
+    }
+    assert "AmazonEKS_CNI_Policy" in json.dumps(role["ManagedPolicyArns"])
+    node_role = sandbox.resources("AWS::IAM::Role")[
+        only(sandbox.resources("AWS::EKS::Nodegroup"))[1]["Properties"]["NodeRole"]["Fn::GetAtt"][0]
+    ]
+    assert "AmazonEKS_CNI_Policy" not in json.dumps(node_role)
+
+
+def test_networking_add_ons_exist_before_any_node_joins_and_coredns_after(sandbox):
+    nodegroup_id, nodegroup = only(sandbox.resources("AWS::EKS::Nodegroup"))
+    for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
+        assert addon(sandbox, name)[0] in nodegroup["DependsOn"], name
+    _coredns_id, coredns = addon(sandbox, "coredns")
+    assert nodegroup_id in coredns["DependsOn"]
+    assert addon(sandbox, "eks-pod-identity-agent")[0] in addon(sandbox, "vpc-cni")[1]["DependsOn"]
+    for _, add_on in sandbox.resources("AWS::EKS::Addon").items():
+        assert add_on["Properties"]["ResolveConflicts"] == "OVERWRITE"
+
+
+def test_system_nodes_are_graviton_on_demand_and_tainted_against_spark_pods(sandbox):
+    _, nodegroup = only(sandbox.resources("AWS::EKS::Nodegroup"))
+    props = nodegroup["Properties"]
+    assert props["AmiType"] == "AL2023_ARM_64_STANDARD"
+    assert props["CapacityType"] == "ON_DEMAND"
+    assert all(t.split(".")[0].endswith("g") for t in props["InstanceTypes"])
+    assert props["Taints"] == [{"Key": "CriticalAddonsOnly", "Value": "true", "Effect": "NO_SCHEDULE"}]
+    assert props["ScalingConfig"] == {"MinSize": 2, "DesiredSize": 2, "MaxSize": 4}
+    subnet_exports = [s["Fn::ImportValue"] for s in props["Subnets"]]
+    assert all("nodesSubnet" in name for name in subnet_exports)
+
+
+def test_system_nodes_require_imdsv2_block_pods_from_imds_and_encrypt_their_disk(sandbox):
+    _, template = only(sandbox.resources("AWS::EC2::LaunchTemplate"))
+    data = template["Properties"]["LaunchTemplateData"]
+    assert data["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}
+    (device,) = data["BlockDeviceMappings"]
+    assert device["Ebs"]["Encrypted"] is True
+    assert device["Ebs"]["VolumeType"] == "gp3"

@@ -1,0 +1,20 @@
+"""Snapshots of every synthesized template. After an intended change: `make snapshot-update`."""
+
+from __future__ import annotations
+
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stack", ["spark-network", "spark-cluster"])
+def test_sandbox_template_matches_snapshot(sandbox, snapshot_json, stack):
+    assert sandbox.templates[stack] == snapshot_json
+
+
+def test_every_sandbox_stack_has_a_snapshot(sandbox):
+    assert sorted(sandbox.templates) == ["spark-cluster", "spark-network"]
