@@ -8,6 +8,7 @@ from aws_cdk import App, Environment, Tags
 
 from spark_platform.config import PlatformConfig
 from stacks.cluster_stack import ClusterStack
+from stacks.karpenter_stack import KarpenterStack
 from stacks.network_stack import NetworkStack
 
 
@@ -16,6 +17,7 @@ class SparkPlatform:
     config: PlatformConfig
     network: NetworkStack
     cluster: ClusterStack
+    karpenter: KarpenterStack
 
 
 def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
@@ -23,7 +25,10 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
     prefix = config.name_prefix
     network = NetworkStack(app, f"{prefix}-network", config=config, env=env)
     cluster = ClusterStack(app, f"{prefix}-cluster", config=config, env=env, network=network.network)
+    karpenter = KarpenterStack(
+        app, f"{prefix}-karpenter", config=config, env=env, cluster=cluster.spark_cluster.cluster
+    )
     Tags.of(app).add("spark-platform", prefix)
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)
-    return SparkPlatform(config=config, network=network, cluster=cluster)
+    return SparkPlatform(config=config, network=network, cluster=cluster, karpenter=karpenter)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
 from constructs import Construct
 
 from spark_platform.cluster.addons import ManagedAddons
-from spark_platform.compliance import suppress
+from spark_platform.compliance import logical_id, suppress
 from spark_platform.config import ClusterConfig, SystemNodesConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.network import PodSubnet
@@ -99,6 +104,12 @@ class SparkCluster(Construct):
             bootstrap_cluster_creator_admin_permissions=False,
             default_capacity=0,
             default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
+            # One kubectl/Helm provider for every chart and manifest of the platform. It runs
+            # in the private node subnets, so it works with a private API endpoint.
+            kubectl_provider_options=eks.KubectlProviderOptions(
+                kubectl_layer=KubectlV35Layer(self, "KubectlLayer"),
+                private_subnets=node_subnets,
+            ),
         )
         cfn_cluster: eks.CfnCluster = self.cluster.node.default_child  # type: ignore[assignment]
         cfn_cluster.add_property_override("KubernetesNetworkConfig.ServiceIpv4Cidr", service_cidr)
@@ -111,6 +122,7 @@ class SparkCluster(Construct):
             ),
         )
 
+        self._harden_kubectl_provider(log_key)
         self.admin_roles = self._grant_admins(config.admin_role_arns, cluster_name)
 
         self.node_role = self._system_node_role()
@@ -127,6 +139,69 @@ class SparkCluster(Construct):
         # CoreDNS needs somewhere to run before EKS reports its add-on healthy.
         self.addons.before_nodes_join(self.system_nodegroup)
         self.addons.after_nodes_join(self.system_nodegroup)
+
+    def _harden_kubectl_provider(self, log_key: kms.IKey) -> None:
+        """Bring CDK's kubectl provider (two Lambda functions) up to the platform's baseline.
+
+        Its log groups get KMS encryption and a retention, its functions a concurrency cap;
+        what CDK does not let us change is acknowledged here with the reason.
+        """
+        provider = self.cluster.node.find_child("KubectlProvider")
+        for child in provider.node.find_all():
+            if isinstance(child, logs.CfnLogGroup):
+                child.kms_key_id = log_key.key_arn
+                child.retention_in_days = self.config.control_plane_log_retention_days
+            elif isinstance(child, lambda_.CfnFunction):
+                # Deploys apply charts one at a time; a cap stops a runaway retry storm.
+                child.reserved_concurrent_executions = 5
+        managed = "arn:<AWS::Partition>:iam::aws:policy"
+        suppress(
+            provider,
+            *(
+                (
+                    f"AwsSolutions::AwsSolutions-IAM4[Policy::{managed}/{name}]",
+                    "CDK's kubectl provider: Lambda logging, VPC ENIs and image pulls for the kubectl layer.",
+                )
+                for name in (
+                    "service-role/AWSLambdaBasicExecutionRole",
+                    "service-role/AWSLambdaVPCAccessExecutionRole",
+                    "AmazonEC2ContainerRegistryReadOnly",
+                )
+            ),
+            (
+                "AwsSolutions::AwsSolutions-IAM4[Policy::"
+                + json.dumps(
+                    {
+                        "Fn::If": [
+                            logical_id(provider.node.find_child("Handler").node.find_child("HasEcrPublic")),
+                            {
+                                "Fn::Join": [
+                                    "",
+                                    ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"],
+                                ]
+                            },
+                            {"Ref": "AWS::NoValue"},
+                        ]
+                    },
+                    separators=(",", ":"),
+                )
+                + "]",
+                "CDK's kubectl provider pulls OCI Helm charts from ECR Public (the Karpenter chart lives there).",
+            ),
+            (
+                f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(provider.node.find_child('Handler'))}.Arn>:*]",
+                "The provider framework invokes versions and aliases of the kubectl handler function only.",
+            ),
+            ("AwsSolutions::AwsSolutions-L1", "The kubectl handler's runtime is chosen by aws-cdk-lib and moves with it."),
+            (
+                "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
+                "CDK generates the provider's scoped inline policies; they grant only eks:DescribeCluster and invoke.",
+            ),
+            (
+                "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+                "Invoked by CloudFormation through the provider framework, which reports every failure as a stack event.",
+            ),
+        )
 
     def _grant_admins(self, role_arns: tuple[str, ...], cluster_name: str) -> list[iam.IRole]:
         """Cluster-admin access entries for the configured roles, or for a role made here."""

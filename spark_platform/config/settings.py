@@ -236,6 +236,131 @@ class SystemNodesConfig:
             _fail("system_nodes.disk_size_gib", f"{self.disk_size_gib} must be between 20 and 1000")
 
 
+_DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
+_AMI_ALIAS = re.compile(r"^(al2023|bottlerocket)@(latest|v[0-9][0-9.]*)$")
+_CHART_VERSION = re.compile(r"^1\.14\.[0-9]+$")
+_FAMILY = re.compile(r"^[a-z]+[0-9]+[a-z-]*$")
+CAPACITY_TYPES = ("spot", "on-demand")
+
+
+def _check_duration(field_path: str, value: str, *, allow_never: bool = False) -> None:
+    if not (_DURATION.match(value) or (allow_never and value == "Never")):
+        _fail(field_path, f"{value!r} is not a duration such as 30s, 10m or 720h" + (" (or Never)" if allow_never else ""))
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodePoolConfig:
+    """One Karpenter NodePool for Spark pods."""
+
+    instance_families: tuple[str, ...]
+    capacity_types: tuple[str, ...]
+    instance_sizes: tuple[str, ...] = ("xlarge", "2xlarge", "4xlarge", "8xlarge")
+    cpu_limit: int = 1000
+    memory_limit_gib: int = 4000
+    consolidate_after: str = "5m"
+    expire_after: str = "168h"
+    # How long a node being expired waits for pods that may not be disrupted (a driver).
+    termination_grace_period: str = "24h"
+
+    def validate(self, field_path: str, *, arm64: bool) -> None:
+        if not self.instance_families:
+            _fail(f"{field_path}.instance_families", "list at least one instance family")
+        for family in self.instance_families:
+            if not _FAMILY.match(family):
+                _fail(f"{field_path}.instance_families", f"{family!r} is not an instance family such as m7g")
+            if arm64 and not re.match(r"^[a-z]+[0-9]+g", family):
+                _fail(f"{field_path}.instance_families", f"{family!r} is not a Graviton (arm64) family such as m7g")
+        if not self.instance_sizes:
+            _fail(f"{field_path}.instance_sizes", "list at least one instance size, e.g. 2xlarge")
+        if not self.capacity_types or not set(self.capacity_types) <= set(CAPACITY_TYPES):
+            _fail(f"{field_path}.capacity_types", f"{list(self.capacity_types)} must be a non-empty subset of {list(CAPACITY_TYPES)}")
+        if self.cpu_limit < 1 or self.memory_limit_gib < 1:
+            _fail(field_path, "cpu_limit and memory_limit_gib must be positive")
+        _check_duration(f"{field_path}.consolidate_after", self.consolidate_after)
+        _check_duration(f"{field_path}.expire_after", self.expire_after, allow_never=True)
+        _check_duration(f"{field_path}.termination_grace_period", self.termination_grace_period)
+
+
+def _driver_pool() -> NodePoolConfig:
+    # General-purpose Graviton: a driver needs a few cores and steady memory, not bursts.
+    return NodePoolConfig(
+        instance_families=("m7g", "m8g", "m6g"),
+        capacity_types=("on-demand",),
+        instance_sizes=("large", "xlarge", "2xlarge", "4xlarge"),
+        cpu_limit=256,
+        memory_limit_gib=1024,
+        consolidate_after="5m",
+        expire_after="720h",
+        termination_grace_period="24h",
+    )
+
+
+def _executor_pool() -> NodePoolConfig:
+    # Many families and sizes so spot can pick from deep pools; "d" types bring NVMe for shuffle.
+    return NodePoolConfig(
+        instance_families=(
+            "c6g", "c7g", "c8g", "m6g", "m7g", "m8g", "r6g", "r7g", "r8g",
+            "c6gd", "c7gd", "m6gd", "m7gd", "r6gd", "r7gd",
+        ),  # fmt: skip
+        capacity_types=("spot", "on-demand"),
+        instance_sizes=("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+        cpu_limit=2000,
+        memory_limit_gib=8000,
+        consolidate_after="10m",
+        expire_after="24h",
+        termination_grace_period="1h",
+    )
+
+
+def _amd64_pool() -> NodePoolConfig:
+    return NodePoolConfig(
+        instance_families=("c6i", "c7i", "m6i", "m7i", "r6i", "r7i"),
+        capacity_types=("spot", "on-demand"),
+        cpu_limit=500,
+        memory_limit_gib=2000,
+        consolidate_after="10m",
+        expire_after="24h",
+        termination_grace_period="1h",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class KarpenterConfig:
+    """Karpenter: controller version, node class defaults and the Spark NodePools."""
+
+    chart_version: str = "1.14.1"
+    ami_alias: str = "al2023@latest"
+    root_volume_gib: int = 100
+    # 1 keeps containers away from the instance metadata service (and the node role):
+    # EMR on EKS jobs get credentials from their execution role and the Region from env.
+    imds_hop_limit: int = 1
+    max_pods: int = 110
+    driver: NodePoolConfig = field(default_factory=_driver_pool)
+    executor: NodePoolConfig = field(default_factory=_executor_pool)
+    amd64_fallback_enabled: bool = False
+    amd64_fallback: NodePoolConfig = field(default_factory=_amd64_pool)
+
+    def __post_init__(self) -> None:
+        if not _CHART_VERSION.match(self.chart_version):
+            _fail("karpenter.chart_version", f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)")
+        if not _AMI_ALIAS.match(self.ami_alias):
+            _fail("karpenter.ami_alias", f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>")
+        if not 20 <= self.root_volume_gib <= 16000:
+            _fail("karpenter.root_volume_gib", f"{self.root_volume_gib} must be between 20 and 16000")
+        if self.imds_hop_limit not in (1, 2):
+            _fail("karpenter.imds_hop_limit", f"{self.imds_hop_limit} must be 1 (pods blocked) or 2 (pods may reach IMDS)")
+        if not 10 <= self.max_pods <= 737:
+            _fail("karpenter.max_pods", f"{self.max_pods} must be between 10 and 737")
+        self.driver.validate("karpenter.driver", arm64=True)
+        self.executor.validate("karpenter.executor", arm64=True)
+        self.amd64_fallback.validate("karpenter.amd64_fallback", arm64=False)
+        if tuple(self.driver.capacity_types) != ("on-demand",):
+            _fail(
+                "karpenter.driver.capacity_types",
+                f"{list(self.driver.capacity_types)}: drivers must run on on-demand only; a reclaimed spot node kills the whole job",
+            )
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlatformConfig:
     """Everything that varies between deployments of the platform."""
@@ -245,6 +370,7 @@ class PlatformConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     system_nodes: SystemNodesConfig = field(default_factory=SystemNodesConfig)
+    karpenter: KarpenterConfig = field(default_factory=KarpenterConfig)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -297,7 +423,12 @@ def from_mapping(data: Mapping[str, typing.Any]) -> PlatformConfig:
     return _build(PlatformConfig, data, "")
 
 
-def _build(cls: type, data: typing.Any, path: str) -> typing.Any:
+def _build(cls: type, data: typing.Any, path: str, defaults: typing.Any = None) -> typing.Any:
+    """Build ``cls`` from ``data``; fields missing from ``data`` keep the values of ``defaults``.
+
+    Merging with the defaults lets a file override one setting of a nested section (say the
+    executor pool's families) without restating the rest of that section.
+    """
     label = path or "platform config"
     if not isinstance(data, Mapping):
         _fail(label, f"expected a mapping, got {type(data).__name__}")
@@ -308,7 +439,15 @@ def _build(cls: type, data: typing.Any, path: str) -> typing.Any:
     hints = typing.get_type_hints(cls)
     values: dict[str, typing.Any] = {}
     for name, value in data.items():
-        values[name] = _coerce(hints[name], value, f"{path}.{name}" if path else name)
+        nested_default = None
+        if dataclasses.is_dataclass(hints[name]):
+            if defaults is not None:
+                nested_default = getattr(defaults, name)
+            elif fields[name].default_factory is not dataclasses.MISSING:
+                nested_default = fields[name].default_factory()
+        values[name] = _coerce(hints[name], value, f"{path}.{name}" if path else name, nested_default)
+    if defaults is not None:
+        values = {f: getattr(defaults, f) for f in fields if f not in values} | values
     missing = [
         name
         for name, f in fields.items()
@@ -319,7 +458,7 @@ def _build(cls: type, data: typing.Any, path: str) -> typing.Any:
     return cls(**values)
 
 
-def _coerce(hint: typing.Any, value: typing.Any, path: str) -> typing.Any:
+def _coerce(hint: typing.Any, value: typing.Any, path: str, default: typing.Any = None) -> typing.Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
@@ -328,7 +467,7 @@ def _coerce(hint: typing.Any, value: typing.Any, path: str) -> typing.Any:
         (inner,) = [arg for arg in args if arg is not type(None)]
         return _coerce(inner, value, path)
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value, path)
+        return _build(hint, value, path, default)
     if origin is tuple:
         if not isinstance(value, list | tuple):
             _fail(path, f"expected a list, got {type(value).__name__}")
@@ -337,6 +476,10 @@ def _coerce(hint: typing.Any, value: typing.Any, path: str) -> typing.Any:
         if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
             _fail(path, "expected a mapping of strings to strings")
         return dict(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            _fail(path, f"expected true or false, got {value!r}")
+        return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             _fail(path, f"expected an integer, got {value!r}")

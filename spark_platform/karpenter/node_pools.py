@@ -1,0 +1,66 @@
+"""The EC2NodeClass and NodePools for Spark, from ``karpenter/*.yaml`` and the configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spark_platform.config import KarpenterConfig, NodePoolConfig
+from spark_platform.manifests import load_manifest
+
+NODE_CLASS_FILE = "karpenter/ec2nodeclass-spark.yaml"
+POOL_FILES = {
+    "spark-driver": "karpenter/nodepool-spark-driver.yaml",
+    "spark-executor": "karpenter/nodepool-spark-executor.yaml",
+    "spark-executor-amd64": "karpenter/nodepool-spark-executor-amd64.yaml",
+}
+
+# The node label and taint that tie Spark pods to their pools (pod templates use these).
+ROLE_LABEL = "spark-platform/role"
+DRIVER_ROLE = "spark-driver"
+EXECUTOR_ROLE = "spark-executor"
+
+# Index of each configurable requirement in the YAML files' requirements lists.
+_CAPACITY, _FAMILY, _SIZE = 2, 3, 4
+
+
+def node_class_manifest(config: KarpenterConfig, *, cluster_name: str, instance_profile: str) -> dict[str, Any]:
+    return load_manifest(
+        NODE_CLASS_FILE,
+        {
+            ("spec", "amiSelectorTerms", 0, "alias"): config.ami_alias,
+            ("spec", "instanceProfile"): instance_profile,
+            ("spec", "subnetSelectorTerms", 0, "tags", "karpenter.sh/discovery"): cluster_name,
+            ("spec", "securityGroupSelectorTerms", 0, "tags", "aws:eks:cluster-name"): cluster_name,
+            ("spec", "metadataOptions", "httpPutResponseHopLimit"): config.imds_hop_limit,
+            ("spec", "blockDeviceMappings", 0, "ebs", "volumeSize"): f"{config.root_volume_gib}Gi",
+            ("spec", "kubelet", "maxPods"): config.max_pods,
+        },
+    )
+
+
+def node_pool_manifest(name: str, pool: NodePoolConfig) -> dict[str, Any]:
+    requirements = ("spec", "template", "spec", "requirements")
+    return load_manifest(
+        POOL_FILES[name],
+        {
+            (*requirements, _CAPACITY, "values"): list(pool.capacity_types),
+            (*requirements, _FAMILY, "values"): list(pool.instance_families),
+            (*requirements, _SIZE, "values"): list(pool.instance_sizes),
+            ("spec", "template", "spec", "expireAfter"): pool.expire_after,
+            ("spec", "template", "spec", "terminationGracePeriod"): pool.termination_grace_period,
+            ("spec", "disruption", "consolidateAfter"): pool.consolidate_after,
+            ("spec", "limits", "cpu"): pool.cpu_limit,
+            ("spec", "limits", "memory"): f"{pool.memory_limit_gib}Gi",
+        },
+    )
+
+
+def node_pool_manifests(config: KarpenterConfig) -> dict[str, dict[str, Any]]:
+    """The enabled NodePools by name."""
+    pools = {
+        "spark-driver": node_pool_manifest("spark-driver", config.driver),
+        "spark-executor": node_pool_manifest("spark-executor", config.executor),
+    }
+    if config.amd64_fallback_enabled:
+        pools["spark-executor-amd64"] = node_pool_manifest("spark-executor-amd64", config.amd64_fallback)
+    return pools
