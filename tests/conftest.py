@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk import App
@@ -35,7 +36,22 @@ VARIANT = {
         "warm_prefix_target": 2,
     },
     "system_nodes": {"instance_types": ["c7g.large"], "min_size": 1, "desired_size": 1, "max_size": 2},
+    "karpenter": {
+        "amd64_fallback_enabled": True,
+        "imds_hop_limit": 2,
+        "executor": {"instance_families": ["c7g", "m7g"], "capacity_types": ["spot"]},
+    },
 }
+
+
+def render(value: Any) -> str:
+    """A CloudFormation string value with every token replaced by ``<token>``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(render(part) for part in parts)
+    return "<token>"
 
 
 @dataclass
@@ -54,6 +70,15 @@ class Synthesized:
             for logical_id, resource in template.get("Resources", {}).items()
             if resource["Type"] == resource_type
         }
+
+    def manifests(self, kind: str | None = None) -> list[dict]:
+        """Kubernetes objects applied by kubectl custom resources, tokens as ``<token>``."""
+        objects = [
+            obj
+            for resource in self.resources("Custom::AWSCDK-EKS-KubernetesResource").values()
+            for obj in json.loads(render(resource["Properties"]["Manifest"]))
+        ]
+        return [obj for obj in objects if kind is None or obj["kind"] == kind]
 
     @property
     def validation_report(self) -> dict:

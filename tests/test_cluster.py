@@ -128,7 +128,9 @@ def test_admin_access_entry_grants_cluster_admin_to_the_platform_admin_role(sand
 
 
 def test_configured_admin_roles_get_access_entries_and_no_role_is_created(variant):
-    entries = variant.resources("AWS::EKS::AccessEntry")
+    entries = {
+        lid: e for lid, e in variant.resources("AWS::EKS::AccessEntry").items() if "EksClusterAdminAccess" in lid
+    }
     assert [e["Properties"]["PrincipalArn"] for e in entries.values()] == [
         "arn:aws:iam::210987654321:role/platform-admins"
     ]
@@ -137,9 +139,18 @@ def test_configured_admin_roles_get_access_entries_and_no_role_is_created(varian
     ]
 
 
-def test_no_aws_auth_configmap_and_no_kubectl_lambda(sandbox):
+def test_no_aws_auth_configmap_and_cluster_admin_only_for_admins_and_the_kubectl_provider(sandbox):
     assert "aws-auth" not in json.dumps(sandbox.templates)
-    assert not sandbox.resources("Custom::AWSCDK-EKS-KubernetesResource")
+    admin = [
+        lid
+        for lid, entry in sandbox.resources("AWS::EKS::AccessEntry").items()
+        if "AmazonEKSClusterAdminPolicy" in json.dumps(entry["Properties"].get("AccessPolicies", []))
+    ]
+    # The platform admin role, and the kubectl provider's role that applies charts and manifests.
+    assert len(admin) == 2
+    assert [lid for lid in admin if not lid.startswith("EksClusterAdminAccess")] == [
+        lid for lid in admin if lid.startswith("EksClusterClusterAdminRoleAccess")
+    ]
 
 
 def test_vpc_cni_uses_prefix_delegation_and_the_pod_subnets_of_each_zone(sandbox, variant):

@@ -89,6 +89,36 @@ def with_override(path: str, value: object) -> dict:
         ("system_nodes.disk_size_gib", "big", r"^system_nodes\.disk_size_gib: expected an integer"),
         ("name_prefix", "Spark_Platform", r"^name_prefix: 'Spark_Platform' must be 3-20 characters"),
         ("network.subnets", "x", r"^network: unknown field 'subnets'; allowed: vpc_cidr"),
+        ("karpenter.chart_version", "1.13.2", r"^karpenter\.chart_version: '1\.13\.2' is not a 1\.14\.x release"),
+        ("karpenter.ami_alias", "al2@latest", r"^karpenter\.ami_alias: 'al2@latest' must be al2023@"),
+        ("karpenter.imds_hop_limit", 3, r"^karpenter\.imds_hop_limit: 3 must be 1"),
+        ("karpenter.amd64_fallback_enabled", "yes", r"^karpenter\.amd64_fallback_enabled: expected true or false"),
+        (
+            "karpenter.driver",
+            {"capacity_types": ["spot", "on-demand"]},
+            r"^karpenter\.driver\.capacity_types: .*drivers must run on on-demand only",
+        ),
+        ("karpenter.executor", {"capacity_types": ["reserved"]}, r"^karpenter\.executor\.capacity_types: .* subset of"),
+        (
+            "karpenter.executor",
+            {"instance_families": ["m7i"]},
+            r"^karpenter\.executor\.instance_families: 'm7i' is not a Graviton",
+        ),
+        (
+            "karpenter.executor",
+            {"consolidate_after": "10 minutes"},
+            r"^karpenter\.executor\.consolidate_after: .* duration",
+        ),
+        (
+            "karpenter.driver",
+            {"expire_after": "never"},
+            r"^karpenter\.driver\.expire_after: 'never' is not a duration .*Never",
+        ),
+        (
+            "karpenter.executor",
+            {"cpu_limit": 0},
+            r"^karpenter\.executor: cpu_limit and memory_limit_gib must be positive",
+        ),
     ],
 )
 def test_invalid_setting_is_rejected_with_a_one_line_error_naming_the_field(path, value, expected):

@@ -11,10 +11,10 @@ def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", ["spark-network", "spark-cluster"])
+@pytest.mark.parametrize("stack", ["spark-network", "spark-cluster", "spark-karpenter"])
 def test_sandbox_template_matches_snapshot(sandbox, snapshot_json, stack):
     assert sandbox.templates[stack] == snapshot_json
 
 
 def test_every_sandbox_stack_has_a_snapshot(sandbox):
-    assert sorted(sandbox.templates) == ["spark-cluster", "spark-network"]
+    assert sorted(sandbox.templates) == ["spark-cluster", "spark-karpenter", "spark-network"]

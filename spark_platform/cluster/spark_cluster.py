@@ -169,30 +169,17 @@ class SparkCluster(Construct):
                 )
             ),
             (
-                "AwsSolutions::AwsSolutions-IAM4[Policy::"
-                + json.dumps(
-                    {
-                        "Fn::If": [
-                            logical_id(provider.node.find_child("Handler").node.find_child("HasEcrPublic")),
-                            {
-                                "Fn::Join": [
-                                    "",
-                                    ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"],
-                                ]
-                            },
-                            {"Ref": "AWS::NoValue"},
-                        ]
-                    },
-                    separators=(",", ":"),
-                )
-                + "]",
+                f"AwsSolutions::AwsSolutions-IAM4[Policy::{_ecr_public_policy_condition(provider)}]",
                 "CDK's kubectl provider pulls OCI Helm charts from ECR Public (the Karpenter chart lives there).",
             ),
             (
                 f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(provider.node.find_child('Handler'))}.Arn>:*]",
                 "The provider framework invokes versions and aliases of the kubectl handler function only.",
             ),
-            ("AwsSolutions::AwsSolutions-L1", "The kubectl handler's runtime is chosen by aws-cdk-lib and moves with it."),
+            (
+                "AwsSolutions::AwsSolutions-L1",
+                "The kubectl handler's runtime is chosen by aws-cdk-lib and moves with it.",
+            ),
             (
                 "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
                 "CDK generates the provider's scoped inline policies; they grant only eks:DescribeCluster and invoke.",
@@ -287,3 +274,15 @@ class SparkCluster(Construct):
                 version=launch_template.latest_version_number,
             ),
         )
+
+
+def _ecr_public_policy_condition(provider: Construct) -> str:
+    """How the kubectl handler's conditional ECR Public policy appears in nag findings."""
+    condition = logical_id(provider.node.find_child("Handler").node.find_child("HasEcrPublic"))
+    policy_arn = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"],
+        ]
+    }
+    return json.dumps({"Fn::If": [condition, policy_arn, {"Ref": "AWS::NoValue"}]}, separators=(",", ":"))

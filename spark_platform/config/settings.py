@@ -245,7 +245,9 @@ CAPACITY_TYPES = ("spot", "on-demand")
 
 def _check_duration(field_path: str, value: str, *, allow_never: bool = False) -> None:
     if not (_DURATION.match(value) or (allow_never and value == "Never")):
-        _fail(field_path, f"{value!r} is not a duration such as 30s, 10m or 720h" + (" (or Never)" if allow_never else ""))
+        _fail(
+            field_path, f"{value!r} is not a duration such as 30s, 10m or 720h" + (" (or Never)" if allow_never else "")
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,7 +275,10 @@ class NodePoolConfig:
         if not self.instance_sizes:
             _fail(f"{field_path}.instance_sizes", "list at least one instance size, e.g. 2xlarge")
         if not self.capacity_types or not set(self.capacity_types) <= set(CAPACITY_TYPES):
-            _fail(f"{field_path}.capacity_types", f"{list(self.capacity_types)} must be a non-empty subset of {list(CAPACITY_TYPES)}")
+            _fail(
+                f"{field_path}.capacity_types",
+                f"{list(self.capacity_types)} must be a non-empty subset of {list(CAPACITY_TYPES)}",
+            )
         if self.cpu_limit < 1 or self.memory_limit_gib < 1:
             _fail(field_path, "cpu_limit and memory_limit_gib must be positive")
         _check_duration(f"{field_path}.consolidate_after", self.consolidate_after)
@@ -299,9 +304,22 @@ def _executor_pool() -> NodePoolConfig:
     # Many families and sizes so spot can pick from deep pools; "d" types bring NVMe for shuffle.
     return NodePoolConfig(
         instance_families=(
-            "c6g", "c7g", "c8g", "m6g", "m7g", "m8g", "r6g", "r7g", "r8g",
-            "c6gd", "c7gd", "m6gd", "m7gd", "r6gd", "r7gd",
-        ),  # fmt: skip
+            "c6g",
+            "c7g",
+            "c8g",
+            "m6g",
+            "m7g",
+            "m8g",
+            "r6g",
+            "r7g",
+            "r8g",
+            "c6gd",
+            "c7gd",
+            "m6gd",
+            "m7gd",
+            "r6gd",
+            "r7gd",
+        ),
         capacity_types=("spot", "on-demand"),
         instance_sizes=("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
         cpu_limit=2000,
@@ -342,13 +360,21 @@ class KarpenterConfig:
 
     def __post_init__(self) -> None:
         if not _CHART_VERSION.match(self.chart_version):
-            _fail("karpenter.chart_version", f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)")
+            _fail(
+                "karpenter.chart_version",
+                f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)",
+            )
         if not _AMI_ALIAS.match(self.ami_alias):
-            _fail("karpenter.ami_alias", f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>")
+            _fail(
+                "karpenter.ami_alias",
+                f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>",
+            )
         if not 20 <= self.root_volume_gib <= 16000:
             _fail("karpenter.root_volume_gib", f"{self.root_volume_gib} must be between 20 and 16000")
         if self.imds_hop_limit not in (1, 2):
-            _fail("karpenter.imds_hop_limit", f"{self.imds_hop_limit} must be 1 (pods blocked) or 2 (pods may reach IMDS)")
+            _fail(
+                "karpenter.imds_hop_limit", f"{self.imds_hop_limit} must be 1 (pods blocked) or 2 (pods may reach IMDS)"
+            )
         if not 10 <= self.max_pods <= 737:
             _fail("karpenter.max_pods", f"{self.max_pods} must be between 10 and 737")
         self.driver.validate("karpenter.driver", arm64=True)

@@ -26,7 +26,9 @@ def controller_statements(
 ) -> list[iam.PolicyStatement]:
     owned_request = {f"aws:RequestTag/kubernetes.io/cluster/{cluster_name}": "owned"}
     owned_resource = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster_name}": "owned"}
-    launched_resources = _ec2_arns("fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request")
+    launched_resources = _ec2_arns(
+        "fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request"
+    )
     return [
         iam.PolicyStatement(
             sid="LaunchFromSharedResources",
@@ -73,7 +75,9 @@ def controller_statements(
                 "StringEquals": owned_resource,
                 "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": cluster_name},
                 "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
-                "ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]},
+                "ForAllValues:StringEquals": {
+                    "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+                },
             },
         ),
         iam.PolicyStatement(

@@ -133,7 +133,9 @@ class Karpenter(Construct):
             skip_crds=True,
             wait=True,
             timeout=Duration.minutes(10),
-            values=chart_values(cluster_name=cluster_name, queue_name=self.interruption.queue.queue_name, region=region),
+            values=chart_values(
+                cluster_name=cluster_name, queue_name=self.interruption.queue.queue_name, region=region
+            ),
         )
         for prerequisite in (
             self.crd_chart,
@@ -160,7 +162,10 @@ class Karpenter(Construct):
         self.node_pools: dict[str, eks.KubernetesManifest] = {}
         for name, manifest in node_pool_manifests(config).items():
             pool = eks.KubernetesManifest(
-                self, "NodePool" + "".join(p.capitalize() for p in name.split("-")), cluster=cluster, manifest=[manifest]
+                self,
+                "NodePool" + "".join(p.capitalize() for p in name.split("-")),
+                cluster=cluster,
+                manifest=[manifest],
             )
             pool.node.add_dependency(self.node_class)
             self.node_pools[name] = pool
