@@ -15,13 +15,14 @@ CLI_STAMP := node_modules/.cli-installed
 CONFIG ?=
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help install synth test lint format snapshot-update diff deploy destroy clean
+.PHONY: help install synth test lint format snapshot-update diff deploy destroy image clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
 	@echo "make test             lint + the whole offline test suite"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
+	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +65,10 @@ snapshot-update: $(DEV_STAMP)
 
 diff deploy destroy: $(RUNTIME_STAMP) $(CLI_STAMP)
 	$(BIN)/npx cdk $@ --all --no-notices $(CDK_CONFIG_ARG)
+
+image: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/build_image.py --job-type "$(JOB_TYPE)" --release "$(RELEASE)" \
+		$(if $(CONFIG),--config "$(CONFIG)") $(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache

@@ -16,7 +16,6 @@ SUPPORTED_REGIONS: frozenset[str] = frozenset(
         "ap-southeast-1",
         "ap-southeast-2",
         "ap-southeast-3",
-        "ap-southeast-4",
         "ca-central-1",
         "eu-central-1",
         "eu-central-2",

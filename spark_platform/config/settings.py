@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spark_platform.config.regions import SUPPORTED_REGIONS
+from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
+from spark_platform.images.job_types import UnknownJobTypeError, job_type
+from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS
 
 # EKS versions in standard support that this release of the platform is tested against.
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
@@ -387,6 +390,33 @@ class KarpenterConfig:
             )
 
 
+DEFAULT_RELEASE_LABEL = "emr-7.12.0-latest"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageConfig:
+    """A job type's image and the EMR releases it is built for."""
+
+    job_type: str
+    release_labels: tuple[str, ...] = (DEFAULT_RELEASE_LABEL,)
+
+    def validate(self, field_path: str) -> None:
+        try:
+            job_type(self.job_type, field_path=f"{field_path}.job_type")
+            if not self.release_labels:
+                _fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
+            for index, label in enumerate(self.release_labels):
+                parse_release_label(label, field_path=f"{field_path}.release_labels[{index}]")
+        except (UnknownJobTypeError, ReleaseLabelError) as error:
+            raise ConfigError(str(error)) from None
+        if len(set(self.release_labels)) != len(self.release_labels):
+            _fail(f"{field_path}.release_labels", "lists the same release twice")
+
+
+def _default_images() -> tuple[ImageConfig, ...]:
+    return (ImageConfig(job_type="pyspark-analytics"), ImageConfig(job_type="hudi-ingestion"))
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlatformConfig:
     """Everything that varies between deployments of the platform."""
@@ -397,6 +427,7 @@ class PlatformConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     system_nodes: SystemNodesConfig = field(default_factory=SystemNodesConfig)
     karpenter: KarpenterConfig = field(default_factory=KarpenterConfig)
+    images: tuple[ImageConfig, ...] = field(default_factory=_default_images)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -408,8 +439,21 @@ class PlatformConfig:
         zones = len(self.environment.availability_zones)
         if self.network.nat_gateways is not None and self.network.nat_gateways > zones:
             _fail("network.nat_gateways", f"{self.network.nat_gateways} exceeds the {zones} availability zones")
+        for index, image in enumerate(self.images):
+            image.validate(f"images[{index}]")
+        names = [image.job_type for image in self.images]
+        if len(set(names)) != len(names):
+            _fail("images", "lists the same job type twice; put all its releases in one entry")
+        if self.environment.region not in EMR_BASE_IMAGE_ACCOUNTS:
+            _fail("environment.region", f"{self.environment.region!r} has no EMR on EKS base image registry")
         if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
             _fail("environment.availability_zones", "more zones than network.pod_cidr can be split into")
+
+    def image(self, job_type_name: str) -> ImageConfig:
+        for image in self.images:
+            if image.job_type == job_type_name:
+                return image
+        raise ConfigError(f"images: no entry for job type {job_type_name!r}; add it to images in the platform config")
 
     def describe(self) -> dict[str, str]:
         """The key settings, in words, for summaries and docs."""
@@ -429,6 +473,7 @@ class PlatformConfig:
             f" {self.network.pod_ip_capacity(len(zones)):,} pod IPs)",
             "service address space": self.network.service_cidr,
             "system nodes": f"{self.system_nodes.min_size}-{self.system_nodes.max_size} x {'/'.join(self.system_nodes.instance_types)}",
+            "images": "; ".join(f"{i.job_type} ({', '.join(i.release_labels)})" for i in self.images),
         }
 
     @property

@@ -1,0 +1,75 @@
+"""Job types: each has its own image (images/<job-type>/) and the Spark settings that go with it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spark_platform.emr_releases import parse_release_label
+
+IMAGES_DIR = Path(__file__).resolve().parent.parent.parent / "images"
+
+
+@dataclass(frozen=True)
+class JobType:
+    name: str
+    description: str
+    # Spark settings every job of this type needs, merged under the job's own settings.
+    spark_conf: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def build_context(self) -> Path:
+        return IMAGES_DIR / self.name
+
+
+HUDI_BUNDLE = "local:///usr/lib/hudi/hudi-spark-bundle.jar"
+
+JOB_TYPES: dict[str, JobType] = {
+    job_type.name: job_type
+    for job_type in (
+        JobType(
+            name="pyspark-analytics",
+            description="PySpark analytics with pandas and pyarrow",
+        ),
+        JobType(
+            name="hudi-ingestion",
+            description="Hudi upserts with the Hudi bundle shipped in the EMR image",
+            spark_conf={
+                # The bundle inside the image, matched to the EMR release: never downloaded.
+                "spark.jars": HUDI_BUNDLE,
+                "spark.serializer": "org.apache.spark.serializer.KryoSerializer",
+                "spark.kryo.registrator": "org.apache.spark.HoodieSparkKryoRegistrar",
+                "spark.sql.extensions": "org.apache.spark.sql.hudi.HoodieSparkSessionExtension",
+                "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.hudi.catalog.HoodieCatalog",
+            },
+        ),
+    )
+}
+
+
+class UnknownJobTypeError(ValueError):
+    pass
+
+
+def job_type(name: str, *, field_path: str = "job_type") -> JobType:
+    if name not in JOB_TYPES:
+        raise UnknownJobTypeError(
+            f"{field_path}: {name!r} is not a job type; use one of {', '.join(sorted(JOB_TYPES))}"
+        )
+    return JOB_TYPES[name]
+
+
+def image_tag(job_type_name: str, release_label: str) -> str:
+    """The immutable tag of a job type's image for a release: ``7.12.0-latest-<content hash>``.
+
+    The hash covers the release label and every file of the build context, so the build
+    script and the CDK app derive the same tag without talking to each other, and any change
+    to the Dockerfile or the pinned requirements produces a new tag (ECR tags are immutable).
+    """
+    release = parse_release_label(release_label)
+    context = job_type(job_type_name).build_context
+    digest = hashlib.sha256(release.label.encode())
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(context).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{release.version}-{release.build}-{digest.hexdigest()[:12]}"

@@ -1,0 +1,22 @@
+"""The images stack: an ECR repository per job type and the image catalog."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack
+from constructs import Construct
+
+from spark_platform.config import PlatformConfig
+from spark_platform.images.repositories import ImageRepositories
+
+
+class ImagesStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, env: Environment) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description=f"{config.name_prefix}: ECR repositories and image catalog for Spark job types",
+        )
+        self.repositories = ImageRepositories(self, "Images", name_prefix=config.name_prefix, images=config.images)
+        for name, repository in self.repositories.repositories.items():
+            CfnOutput(self, f"{repository.node.id}RepositoryUri", value=repository.repository_uri, description=name)
