@@ -19,9 +19,14 @@ REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
 @functools.cache
-def _read(path: Path) -> Any:
+def _read_all(path: Path) -> tuple[Any, ...]:
     # Parsed once per process however many constructs (or teams) load the same file.
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+
+
+def _read(path: Path) -> Any:
+    (document,) = _read_all(path)
+    return document
 
 
 Path_ = tuple[str | int, ...]
@@ -41,6 +46,20 @@ def load_manifest(relative_path: str, values: Mapping[Path_, Any] | None = None)
     if unset:
         raise ValueError(f"{relative_path}: fields left unset: {', '.join(unset)}")
     return manifest
+
+
+def load_manifests(relative_path: str, values: list[Mapping[Path_, Any]]) -> list[dict[str, Any]]:
+    """Every document of a multi-document YAML file, each with its own ``values``."""
+    documents = [copy.deepcopy(document) for document in _read_all(REPOSITORY_ROOT / relative_path)]
+    if len(values) != len(documents):
+        raise ValueError(f"{relative_path}: {len(documents)} documents but {len(values)} sets of values")
+    for document, document_values in zip(documents, values, strict=True):
+        for path, value in document_values.items():
+            set_path(document, path, value, source=relative_path)
+        unset = find_nulls(document)
+        if unset:
+            raise ValueError(f"{relative_path}: fields left unset in {document.get('kind')}: {', '.join(unset)}")
+    return documents
 
 
 def set_path(document: Any, path: Path_, value: Any, *, source: str = "manifest") -> None:

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Tags
 
-from spark_platform.config import PlatformConfig
+from spark_platform.config import PlatformConfig, TeamConfig
+from spark_platform.tenancy import ClusterAccess
 from stacks.cluster_stack import ClusterStack
 from stacks.images_stack import ImagesStack
 from stacks.karpenter_stack import KarpenterStack
 from stacks.network_stack import NetworkStack
+from stacks.teams_stack import TeamsStack
+from stacks.tenancy_stack import TenancyStack
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class SparkPlatform:
     cluster: ClusterStack
     karpenter: KarpenterStack
     images: ImagesStack
+    tenancy: TenancyStack
+    teams: list[TeamsStack]
 
 
 def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
@@ -33,7 +38,53 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
     )
     # The kubelet on Karpenter's nodes pulls the job images.
     images.repositories.grant_pull(karpenter.karpenter.node_role)
+
+    tenancy = TenancyStack(app, f"{prefix}-tenancy", config=config, env=env)
+    eks_cluster = cluster.spark_cluster.cluster
+    access = ClusterAccess(
+        cluster=eks_cluster,
+        cluster_name=config.cluster_name,
+        oidc_provider_arn=eks_cluster.open_id_connect_provider.open_id_connect_provider_arn,
+        oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
+    )
+    teams = []
+    for index, group in enumerate(place_teams(config.teams, config.tenancy.teams_per_stack)):
+        stack = TeamsStack(
+            app,
+            f"{prefix}-teams-{index + 1}",
+            config=config,
+            env=env,
+            teams=group,
+            access=access,
+            storage=tenancy.storage,
+        )
+        # Team pods are scheduled by Karpenter; its NodePools must exist first (and outlive them).
+        stack.add_dependency(karpenter)
+        for team in stack.teams.values():
+            images.repositories.grant_pull(team.role)
+        teams.append(stack)
     Tags.of(app).add("spark-platform", prefix)
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)
-    return SparkPlatform(config=config, network=network, cluster=cluster, karpenter=karpenter, images=images)
+    return SparkPlatform(
+        config=config,
+        network=network,
+        cluster=cluster,
+        karpenter=karpenter,
+        images=images,
+        tenancy=tenancy,
+        teams=teams,
+    )
+
+
+DEFAULT_TEAMS_PER_STACK = 40
+
+
+def place_teams(teams: tuple[TeamConfig, ...], teams_per_stack: int | None) -> list[list[TeamConfig]]:
+    """Fill teams stacks in configuration order, ``teams_per_stack`` teams each.
+
+    Appending a team changes only the last stack (or adds one); every other template stays
+    byte-identical, so onboarding never replaces another team's resources.
+    """
+    size = teams_per_stack or DEFAULT_TEAMS_PER_STACK
+    return [list(teams[start : start + size]) for start in range(0, len(teams), size)]

@@ -41,13 +41,34 @@ VARIANT = {
         "imds_hop_limit": 2,
         "executor": {"instance_families": ["c7g", "m7g"], "capacity_types": ["spot"]},
     },
+    "images": [{"job_type": "pyspark-analytics", "release_labels": ["emr-7.12.0-latest", "emr-7.10.0-20250930"]}],
+    "teams": [
+        {
+            "name": "reporting",
+            "namespace": "spark-reporting",
+            "release_labels": ["emr-7.10.0-20250930"],
+            "s3_read": ["s3://corp-raw-data/events/"],
+            "s3_write": ["s3://corp-marts/reporting/"],
+            "read_team_data": ["etl"],
+            "quota": {
+                "cpu": 64,
+                "memory_gib": 256,
+                "pods": 300,
+                "max_container_cpu": 8,
+                "max_container_memory_gib": 64,
+            },
+        },
+        {"name": "etl", "namespace": "spark-etl", "glue_databases": ["etl_staging"]},
+    ],
 }
 
 
 def render(value: Any) -> str:
-    """A CloudFormation string value with every token replaced by ``<token>``."""
+    """A CloudFormation string value with every other token replaced by ``<token>``."""
     if isinstance(value, str):
         return value
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return value["Fn::Sub"]  # keeps ${AWS::AccountId} and friends readable
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return separator.join(render(part) for part in parts)

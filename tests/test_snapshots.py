@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-SANDBOX_STACKS = ["spark-network", "spark-cluster", "spark-images", "spark-karpenter"]
+SANDBOX_STACKS = [
+    "spark-network",
+    "spark-cluster",
+    "spark-images",
+    "spark-karpenter",
+    "spark-tenancy",
+    "spark-teams-1",
+]
 
 
 @pytest.fixture

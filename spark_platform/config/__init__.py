@@ -10,8 +10,12 @@ from spark_platform.config.settings import (
     NetworkConfig,
     NodePoolConfig,
     PlatformConfig,
+    QuotaConfig,
     SystemNodesConfig,
+    TeamConfig,
+    TenancyConfig,
     from_mapping,
+    s3_location_parts,
 )
 
 __all__ = [
@@ -23,8 +27,12 @@ __all__ = [
     "NetworkConfig",
     "NodePoolConfig",
     "PlatformConfig",
+    "QuotaConfig",
     "SystemNodesConfig",
+    "TeamConfig",
+    "TenancyConfig",
     "from_mapping",
     "load_config",
+    "s3_location_parts",
     "sandbox_config",
 ]

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import yaml
 
-from spark_platform.config.settings import ConfigError, EnvironmentConfig, PlatformConfig, from_mapping
+from spark_platform.config.settings import (
+    ConfigError,
+    EnvironmentConfig,
+    ImageConfig,
+    PlatformConfig,
+    QuotaConfig,
+    TeamConfig,
+    from_mapping,
+)
 
 
 def sandbox_config() -> PlatformConfig:
@@ -20,6 +28,26 @@ def sandbox_config() -> PlatformConfig:
         environment=EnvironmentConfig(
             region="eu-west-1",
             availability_zones=("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+        ),
+        images=(
+            ImageConfig(job_type="pyspark-analytics", release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest")),
+            ImageConfig(job_type="hudi-ingestion", release_labels=("emr-7.12.0-latest",)),
+        ),
+        teams=(
+            # Two example teams on different EMR releases side by side on one cluster.
+            TeamConfig(
+                name="analytics",
+                namespace="spark-analytics",
+                release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest"),
+                glue_databases=("analytics_marts",),
+            ),
+            TeamConfig(
+                name="ingestion",
+                namespace="spark-ingestion",
+                release_labels=("emr-7.12.0-latest",),
+                glue_databases=("ingestion_raw", "ingestion_curated"),
+                quota=QuotaConfig(cpu=200, memory_gib=800, pods=1000),
+            ),
         ),
     )
 

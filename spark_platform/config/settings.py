@@ -417,6 +417,113 @@ def _default_images() -> tuple[ImageConfig, ...]:
     return (ImageConfig(job_type="pyspark-analytics"), ImageConfig(job_type="hudi-ingestion"))
 
 
+_TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "karpenter"})
+_S3_LOCATION = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>([A-Za-z0-9!_.*'()=-]+/)*)$")
+_GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,255}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuotaConfig:
+    """Namespace ResourceQuota, and the largest single container (LimitRange)."""
+
+    cpu: int = 400
+    memory_gib: int = 1600
+    pods: int = 2000
+    max_container_cpu: int = 32
+    max_container_memory_gib: int = 256
+
+    def validate(self, field_path: str) -> None:
+        for name in ("cpu", "memory_gib", "pods", "max_container_cpu", "max_container_memory_gib"):
+            if getattr(self, name) < 1:
+                _fail(f"{field_path}.{name}", f"{getattr(self, name)} must be positive")
+        if self.max_container_cpu > self.cpu or self.max_container_memory_gib > self.memory_gib:
+            _fail(
+                field_path, "a single container may not exceed the namespace quota (max_container_* > cpu/memory_gib)"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamConfig:
+    """A team: its namespace, virtual cluster, execution role and data access."""
+
+    name: str
+    namespace: str
+    release_labels: tuple[str, ...] = (DEFAULT_RELEASE_LABEL,)
+    # s3://bucket/prefix/ locations; the trailing slash makes the prefix boundary explicit.
+    s3_read: tuple[str, ...] = ()
+    s3_write: tuple[str, ...] = ()
+    glue_databases: tuple[str, ...] = ()
+    # Other teams whose data area (s3://<data bucket>/teams/<team>/) this team may read.
+    read_team_data: tuple[str, ...] = ()
+    quota: QuotaConfig = field(default_factory=QuotaConfig)
+    log_retention_days: int = 90
+    # emptyDir size limits of the spark-local-dir volume in the pod templates.
+    driver_local_storage_gib: int = 20
+    executor_local_storage_gib: int = 80
+
+    def validate(self, field_path: str) -> None:
+        if not _TEAM_NAME.match(self.name):
+            _fail(
+                f"{field_path}.name",
+                f"{self.name!r} must be 3-24 characters of a-z, 0-9 and '-', starting with a letter",
+            )
+        if len(self.namespace) > 63 or not _NAMESPACE.match(self.namespace):
+            _fail(
+                f"{field_path}.namespace",
+                f"{self.namespace!r} is not a Kubernetes namespace name (DNS-1123 label: a-z, 0-9, '-', at most 63)",
+            )
+        if self.namespace in RESERVED_NAMESPACES or self.namespace.startswith("kube-"):
+            _fail(f"{field_path}.namespace", f"{self.namespace!r} is reserved for the platform; pick a team namespace")
+        if not self.release_labels:
+            _fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
+        for index, label in enumerate(self.release_labels):
+            try:
+                parse_release_label(label, field_path=f"{field_path}.release_labels[{index}]")
+            except ReleaseLabelError as error:
+                raise ConfigError(str(error)) from None
+        for kind in ("s3_read", "s3_write"):
+            for index, location in enumerate(getattr(self, kind)):
+                if not _S3_LOCATION.match(location):
+                    _fail(
+                        f"{field_path}.{kind}[{index}]",
+                        f"{location!r} is not an S3 location like s3://bucket/prefix/ (ending in '/'; s3://bucket/ for a whole bucket)",
+                    )
+        for index, database in enumerate(self.glue_databases):
+            if not _GLUE_DATABASE.match(database):
+                _fail(
+                    f"{field_path}.glue_databases[{index}]", f"{database!r} is not a Glue database name (a-z, 0-9, _)"
+                )
+        self.quota.validate(f"{field_path}.quota")
+        for name in ("driver_local_storage_gib", "executor_local_storage_gib"):
+            if not 1 <= getattr(self, name) <= 10000:
+                _fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            _fail(
+                f"{field_path}.log_retention_days",
+                f"{self.log_retention_days} is not a CloudWatch retention; use one of {LOG_RETENTION_DAYS}",
+            )
+
+
+def s3_location_parts(location: str) -> tuple[str, str]:
+    """(bucket, prefix) of a validated s3://bucket/prefix/ location."""
+    match = _S3_LOCATION.match(location)
+    assert match, location
+    return match["bucket"], match["prefix"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenancyConfig:
+    """Settings shared by all teams."""
+
+    # EMR on EKS needs its service-linked role to exist before the access entry names it.
+    # Set to false when the account already has AWSServiceRoleForAmazonEMRContainers.
+    create_service_linked_role: bool = True
+    log_bucket_retention_days: int = 365
+    teams_per_stack: int | None = None  # None: as many as fit within 80% of CloudFormation limits
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlatformConfig:
     """Everything that varies between deployments of the platform."""
@@ -428,6 +535,8 @@ class PlatformConfig:
     system_nodes: SystemNodesConfig = field(default_factory=SystemNodesConfig)
     karpenter: KarpenterConfig = field(default_factory=KarpenterConfig)
     images: tuple[ImageConfig, ...] = field(default_factory=_default_images)
+    tenancy: TenancyConfig = field(default_factory=TenancyConfig)
+    teams: tuple[TeamConfig, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -444,6 +553,22 @@ class PlatformConfig:
         names = [image.job_type for image in self.images]
         if len(set(names)) != len(names):
             _fail("images", "lists the same job type twice; put all its releases in one entry")
+        for index, team in enumerate(self.teams):
+            team.validate(f"teams[{index}]")
+        names = {team.name for team in self.teams}
+        for index, team in enumerate(self.teams):
+            for other in team.read_team_data:
+                if other not in names or other == team.name:
+                    _fail(f"teams[{index}].read_team_data", f"{other!r} is not another team; use names from teams")
+        databases = [database for team in self.teams for database in team.glue_databases]
+        shared = sorted({database for database in databases if databases.count(database) > 1})
+        if shared:
+            _fail("teams", f"Glue database {shared[0]!r} is owned by more than one team; each database has one owner")
+        for attribute in ("name", "namespace"):
+            values = [getattr(team, attribute) for team in self.teams]
+            duplicates = sorted({value for value in values if values.count(value) > 1})
+            if duplicates:
+                _fail("teams", f"{attribute} {duplicates[0]!r} is used by more than one team; each team needs its own")
         if self.environment.region not in EMR_BASE_IMAGE_ACCOUNTS:
             _fail("environment.region", f"{self.environment.region!r} has no EMR on EKS base image registry")
         if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
@@ -475,6 +600,13 @@ class PlatformConfig:
             "system nodes": f"{self.system_nodes.min_size}-{self.system_nodes.max_size} x {'/'.join(self.system_nodes.instance_types)}",
             "images": "; ".join(f"{i.job_type} ({', '.join(i.release_labels)})" for i in self.images),
         }
+
+    def job_role_name(self, team_name: str) -> str:
+        """The execution role's name: a literal, because the IRSA trust embeds its base36 form.
+
+        At most 20 (prefix) + 1 + 24 (team) + 8 characters: always within IAM's 64.
+        """
+        return f"{self.name_prefix}-{team_name}-emr-job"
 
     @property
     def cluster_name(self) -> str:

@@ -1,0 +1,54 @@
+"""A team's Kubernetes objects: namespace manifests and driver/executor pod templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spark_platform.config import TeamConfig
+from spark_platform.manifests import load_manifest, load_manifests
+
+DRIVER_TEMPLATE = "pod_templates/driver.yaml"
+EXECUTOR_TEMPLATE = "pod_templates/executor.yaml"
+DRIVER_CONTAINER = "spark-kubernetes-driver"
+EXECUTOR_CONTAINER = "spark-kubernetes-executor"
+
+
+def _render(path: str, team: TeamConfig, local_storage_gib: int) -> dict[str, Any]:
+    return load_manifest(
+        path,
+        {
+            ("metadata", "labels", "spark-platform/team"): team.name,
+            ("spec", "volumes", 0, "emptyDir", "sizeLimit"): f"{local_storage_gib}Gi",
+        },
+    )
+
+
+def driver_template(team: TeamConfig) -> dict[str, Any]:
+    return _render(DRIVER_TEMPLATE, team, team.driver_local_storage_gib)
+
+
+def executor_template(team: TeamConfig) -> dict[str, Any]:
+    return _render(EXECUTOR_TEMPLATE, team, team.executor_local_storage_gib)
+
+
+def namespace_manifests(team: TeamConfig) -> list[dict[str, Any]]:
+    """Namespace, ResourceQuota and LimitRange of ``team`` (manifests/team/namespace.yaml)."""
+    quota = team.quota
+    return load_manifests(
+        "manifests/team/namespace.yaml",
+        [
+            {("metadata", "name"): team.namespace, ("metadata", "labels", "spark-platform/team"): team.name},
+            {
+                ("metadata", "namespace"): team.namespace,
+                ("spec", "hard", "requests.cpu"): str(quota.cpu),
+                ("spec", "hard", "requests.memory"): f"{quota.memory_gib}Gi",
+                ("spec", "hard", "limits.memory"): f"{quota.memory_gib}Gi",
+                ("spec", "hard", "pods"): str(quota.pods),
+            },
+            {
+                ("metadata", "namespace"): team.namespace,
+                ("spec", "limits", 0, "max", "cpu"): str(quota.max_container_cpu),
+                ("spec", "limits", 0, "max", "memory"): f"{quota.max_container_memory_gib}Gi",
+            },
+        ],
+    )

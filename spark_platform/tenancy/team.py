@@ -1,0 +1,317 @@
+"""One team on the platform: namespace, virtual cluster, execution role, logs, pod templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aws_cdk import Aws, CfnOutput, Stack, Stage
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_emrcontainers as emrc
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3_assets as assets
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from spark_platform.compliance import suppress
+from spark_platform.config import TeamConfig, s3_location_parts
+from spark_platform.log_groups import encrypted_log_group
+from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
+from spark_platform.tenancy.storage import TenantStorage, platform_bucket_name, team_prefix
+from spark_platform.tenancy.trust import irsa_trust_document
+
+GLUE_READ = (
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchGetPartition",
+)
+GLUE_WRITE = (
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:DeleteTable",
+    "glue:CreatePartition",
+    "glue:BatchCreatePartition",
+    "glue:UpdatePartition",
+    "glue:BatchUpdatePartition",
+    "glue:DeletePartition",
+    "glue:BatchDeletePartition",
+)
+S3_READ = ("s3:GetObject", "s3:GetObjectVersion")
+S3_WRITE = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """What a team needs to know about the EKS cluster."""
+
+    cluster: eks.ICluster
+    cluster_name: str
+    oidc_provider_arn: str
+    oidc_issuer_url: str
+
+
+def s3_uri(bucket_name: str, key: str) -> str:
+    return f"s3://{bucket_name}/{key}"
+
+
+class SparkTeam(Construct):
+    """Everything one team needs to run Spark jobs, created from one ``TeamConfig``.
+
+    Order in the template: the namespace (with quota and limits) exists before the virtual
+    cluster, so EMR's access-entry integration finds the namespace it registers; the
+    execution role trusts only the EMR job service accounts of that namespace.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        team: TeamConfig,
+        name_prefix: str,
+        role_name: str,
+        access: ClusterAccess,
+        storage: TenantStorage,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.team = team
+        prefix = team_prefix(team.name)
+        buckets = {kind: platform_bucket_name(name_prefix, kind) for kind in ("artifacts", "logs", "data")}
+        self.buckets = buckets
+
+        # 1. Namespace, quota and limits; then the virtual cluster bound to it.
+        self.namespace = eks.KubernetesManifest(
+            self, "Namespace", cluster=access.cluster, manifest=namespace_manifests(team), overwrite=True
+        )
+        self.virtual_cluster = emrc.CfnVirtualCluster(
+            self,
+            "VirtualCluster",
+            name=f"{name_prefix}-{team.name}",
+            container_provider=emrc.CfnVirtualCluster.ContainerProviderProperty(
+                id=access.cluster_name,
+                type="EKS",
+                info=emrc.CfnVirtualCluster.ContainerInfoProperty(
+                    eks_info=emrc.CfnVirtualCluster.EksInfoProperty(namespace=team.namespace)
+                ),
+            ),
+        )
+        self.virtual_cluster.node.add_dependency(self.namespace)
+
+        # 3. Logs and the pod templates (CDK assets: uploaded by `cdk deploy`, no Lambda).
+        self.log_group = encrypted_log_group(
+            self,
+            "Logs",
+            key=storage.logs_key,
+            retention_days=team.log_retention_days,
+            log_group_name=f"/emr-on-eks/{name_prefix}/{team.name}",
+        )
+        self.pod_templates = {
+            "driver": self._template_asset("DriverPodTemplate", "driver.yaml", driver_template(team)),
+            "executor": self._template_asset("ExecutorPodTemplate", "executor.yaml", executor_template(team)),
+        }
+        self.glue_databases = [
+            glue.CfnDatabase(
+                self,
+                f"Database{index + 1}",
+                catalog_id=Aws.ACCOUNT_ID,
+                database_input=glue.CfnDatabase.DatabaseInputProperty(
+                    name=database,
+                    description=f"Owned by team {team.name}",
+                    location_uri=s3_uri(self.buckets["data"], f"{prefix}{database}/"),
+                ),
+            )
+            for index, database in enumerate(team.glue_databases)
+        ]
+
+        # 2. The job execution role and its permissions.
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            role_name=role_name,
+            description=f"EMR on EKS job execution role of team {team.name} (namespace {team.namespace})",
+            # Replaced below by the exact IRSA trust; CDK needs a principal here.
+            assumed_by=iam.FederatedPrincipal(access.oidc_provider_arn, {}, "sts:AssumeRoleWithWebIdentity"),
+        )
+        cfn_role: iam.CfnRole = self.role.node.default_child  # type: ignore[assignment]
+        cfn_role.add_property_override(
+            "AssumeRolePolicyDocument",
+            irsa_trust_document(
+                oidc_provider_arn=access.oidc_provider_arn,
+                oidc_issuer_url=access.oidc_issuer_url,
+                namespace=team.namespace,
+                role_name=role_name,
+            ),
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "ExecutionPolicy",
+            description=f"What jobs of team {team.name} may access",
+            statements=self._statements(storage, prefix),
+        )
+        self.role.add_managed_policy(self.policy)
+        self._acknowledge_scoped_wildcards(storage, prefix)
+
+        # 4. What the orchestration layer reads.
+        self.artifacts_uri = s3_uri(self.buckets["artifacts"], prefix)
+        self.data_uri = s3_uri(self.buckets["data"], prefix)
+        self.logs_uri = s3_uri(self.buckets["logs"], prefix)
+        self.monitoring_configuration = {
+            "persistentAppUI": "ENABLED",
+            "cloudWatchMonitoringConfiguration": {
+                "logGroupName": self.log_group.log_group_name,
+                "logStreamNamePrefix": team.name,
+            },
+            "s3MonitoringConfiguration": {"logUri": self.logs_uri},
+        }
+        ssm.StringParameter(
+            self,
+            "Catalog",
+            parameter_name=team_parameter_name(name_prefix, team.name),
+            description=f"How to submit jobs for team {team.name}",
+            string_value=Stack.of(self).to_json_string(self.document()),
+        )
+        CfnOutput(
+            self, "VirtualClusterId", value=self.virtual_cluster.attr_id, description=f"{team.name} virtual cluster"
+        )
+        CfnOutput(self, "ExecutionRoleArn", value=self.role.role_arn, description=f"{team.name} job execution role")
+
+    def document(self) -> dict[str, Any]:
+        """The team's machine-readable description (published in SSM, read by the DAGs)."""
+        driver, executor = self.pod_templates["driver"], self.pod_templates["executor"]
+        return {
+            "team": self.team.name,
+            "namespace": self.team.namespace,
+            "virtual_cluster_id": self.virtual_cluster.attr_id,
+            "execution_role_arn": self.role.role_arn,
+            "release_labels": list(self.team.release_labels),
+            "pod_templates": {"driver": driver.s3_object_url, "executor": executor.s3_object_url},
+            "artifacts_uri": self.artifacts_uri,
+            "data_uri": self.data_uri,
+            "logs_uri": self.logs_uri,
+            "log_group": self.log_group.log_group_name,
+            "monitoring_configuration": self.monitoring_configuration,
+            "spark_conf": {
+                "spark.kubernetes.driver.podTemplateFile": driver.s3_object_url,
+                "spark.kubernetes.executor.podTemplateFile": executor.s3_object_url,
+            },
+        }
+
+    def _template_asset(self, construct_id: str, file_name: str, template: dict[str, Any]) -> assets.Asset:
+        # Rendered into the cloud assembly directory, then staged by content hash: two synths
+        # give the same asset, and identical templates of different teams share one object.
+        directory = Path(Stage.of(self).outdir, "pod-templates", self.team.name)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / file_name
+        path.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
+        return assets.Asset(self, construct_id, path=str(path))
+
+    def _statements(self, storage: TenantStorage, prefix: str) -> list[iam.PolicyStatement]:
+        team = self.team
+        read: list[tuple[str, str]] = [(self.buckets["artifacts"], prefix)]
+        write: list[tuple[str, str]] = [(self.buckets["logs"], prefix), (self.buckets["data"], prefix)]
+        read += [(self.buckets["data"], team_prefix(other)) for other in team.read_team_data]
+        read += [s3_location_parts(location) for location in team.s3_read]
+        write += [s3_location_parts(location) for location in team.s3_write]
+        objects = lambda locations: [f"arn:{Aws.PARTITION}:s3:::{b}/{p}*" for b, p in locations]  # noqa: E731
+
+        statements = [
+            iam.PolicyStatement(sid="ReadObjects", actions=list(S3_READ), resources=objects(read + write)),
+            iam.PolicyStatement(sid="WriteObjects", actions=list(S3_WRITE), resources=objects(write)),
+            iam.PolicyStatement(
+                sid="ReadPodTemplates",
+                actions=["s3:GetObject"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
+                    for asset in self.pod_templates.values()
+                ],
+            ),
+        ]
+        buckets: dict[str, list[str]] = {}
+        for bucket, key_prefix in read + write:
+            buckets.setdefault(bucket, []).append(f"{key_prefix}*")
+        for index, (bucket, prefixes) in enumerate(buckets.items()):
+            statements.append(
+                iam.PolicyStatement(
+                    sid=f"ListOwnPrefixes{index + 1}",
+                    actions=["s3:ListBucket"],
+                    resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}"],
+                    conditions={"StringLike": {"s3:prefix": [*prefixes, *(p.rstrip("*") for p in prefixes)]}},
+                )
+            )
+        storage.grant_key_use(statements)
+        statements += [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[self.log_group.log_group_arn, f"{self.log_group.log_group_arn}:log-stream:*"],
+            ),
+            iam.PolicyStatement(
+                sid="FindLogGroups",
+                actions=["logs:DescribeLogGroups"],
+                resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"],
+            ),
+        ]
+        glue_arn = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        # Spark's Glue client reads the "default" database when a session starts.
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadCatalogDefault",
+                actions=["glue:GetDatabase"],
+                resources=[f"{glue_arn}:catalog", f"{glue_arn}:database/default"],
+            )
+        )
+        if team.glue_databases:
+            own = [f"{glue_arn}:catalog"]
+            for database in team.glue_databases:
+                own += [f"{glue_arn}:database/{database}", f"{glue_arn}:table/{database}/*"]
+            statements.append(
+                iam.PolicyStatement(sid="UseOwnDatabases", actions=[*GLUE_READ, *GLUE_WRITE], resources=own)
+            )
+        return statements
+
+    def _acknowledge_scoped_wildcards(self, storage: TenantStorage, prefix: str) -> None:
+        resolve = Stack.of(self).resolve
+        findings = []
+        for statement in self.policy.document.to_json()["Statement"]:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in resources:
+                text = _nag_form(resolve(resource))
+                if "*" in text:
+                    findings.append((f"AwsSolutions::AwsSolutions-IAM5[Resource::{text}]", _wildcard_reason(text)))
+        suppress(self.policy, *dict(findings).items())
+
+
+def _nag_form(value: Any) -> str:
+    """How cdk-nag prints a resource in a finding id: tokens as <LogicalId.Attr> or <AWS::X>."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
+    if "Fn::ImportValue" in value:
+        return str(value["Fn::ImportValue"])
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_nag_form(part) for part in parts)
+    return str(value)
+
+
+def _wildcard_reason(resource: str) -> str:
+    if ":log-stream:*" in resource:
+        return "Spark names its log streams per job run; the wildcard stays inside the team's own log group."
+    if ":log-group:*" in resource:
+        return "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups."
+    if ":table/" in resource:
+        return "Tables of a database the team owns; the database itself is named."
+    return "Objects under a prefix the team owns or was granted in configuration; bucket and prefix are named."
+
+
+def team_parameter_name(name_prefix: str, team_name: str) -> str:
+    return f"/{name_prefix}/teams/{team_name}"

@@ -1,0 +1,51 @@
+"""A teams stack: the SparkTeam constructs of the teams placed in it."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack
+from constructs import Construct
+
+from spark_platform.config import PlatformConfig, TeamConfig
+from spark_platform.tenancy import ClusterAccess, SparkTeam, TenantStorage
+
+
+class TeamsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PlatformConfig,
+        env: Environment,
+        teams: list[TeamConfig],
+        access: ClusterAccess,
+        storage: TenantStorage,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description=f"{config.name_prefix}: EMR on EKS teams {', '.join(team.name for team in teams)}",
+        )
+        self.teams: dict[str, SparkTeam] = {}
+        previous = None
+        for team in teams:
+            spark_team = SparkTeam(
+                self,
+                _construct_id(team.name),
+                team=team,
+                name_prefix=config.name_prefix,
+                role_name=config.job_role_name(team.name),
+                access=access,
+                storage=storage,
+            )
+            # One virtual cluster at a time: each creation makes EMR update its access entry
+            # on the cluster, and serialising keeps those updates from racing.
+            if previous is not None:
+                spark_team.virtual_cluster.node.add_dependency(previous.virtual_cluster)
+            previous = spark_team
+            self.teams[team.name] = spark_team
+
+
+def _construct_id(team_name: str) -> str:
+    return "Team" + "".join(part.capitalize() for part in team_name.split("-"))

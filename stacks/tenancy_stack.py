@@ -1,0 +1,28 @@
+"""The tenancy stack: storage and keys shared by every team."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack
+from constructs import Construct
+
+from spark_platform.config import PlatformConfig
+from spark_platform.tenancy import TenantStorage
+
+
+class TenancyStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, env: Environment) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description=f"{config.name_prefix}: artifact, log and data buckets shared by the teams (one prefix each)",
+        )
+        self.storage = TenantStorage(
+            self, "Storage", name_prefix=config.name_prefix, log_retention_days=config.tenancy.log_bucket_retention_days
+        )
+        for name, bucket in (
+            ("Artifacts", self.storage.artifacts),
+            ("Logs", self.storage.logs),
+            ("Data", self.storage.data),
+        ):
+            CfnOutput(self, f"{name}BucketName", value=bucket.bucket_name)
