@@ -15,12 +15,13 @@ CLI_STAMP := node_modules/.cli-installed
 CONFIG ?=
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help install synth test lint format snapshot-update diff deploy destroy image clean
+.PHONY: help install synth test lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
 	@echo "make test             lint + the whole offline test suite"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
+	@echo "make bench            synth benchmark with 1, 10, 50 and 200 generated teams (JSON lines)"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
 	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
 
@@ -69,6 +70,9 @@ diff deploy destroy: $(RUNTIME_STAMP) $(CLI_STAMP)
 image: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/build_image.py --job-type "$(JOB_TYPE)" --release "$(RELEASE)" \
 		$(if $(CONFIG),--config "$(CONFIG)") $(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(DRY_RUN),--dry-run)
+
+bench: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache

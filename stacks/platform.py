@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Tags
 
-from spark_platform.config import PlatformConfig, TeamConfig
+from spark_platform.config import PlatformConfig
 from spark_platform.tenancy import ClusterAccess
+from spark_platform.tenancy.placement import place_teams
 from stacks.cluster_stack import ClusterStack
 from stacks.images_stack import ImagesStack
 from stacks.karpenter_stack import KarpenterStack
@@ -75,16 +76,3 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
         tenancy=tenancy,
         teams=teams,
     )
-
-
-DEFAULT_TEAMS_PER_STACK = 40
-
-
-def place_teams(teams: tuple[TeamConfig, ...], teams_per_stack: int | None) -> list[list[TeamConfig]]:
-    """Fill teams stacks in configuration order, ``teams_per_stack`` teams each.
-
-    Appending a team changes only the last stack (or adds one); every other template stays
-    byte-identical, so onboarding never replaces another team's resources.
-    """
-    size = teams_per_stack or DEFAULT_TEAMS_PER_STACK
-    return [list(teams[start : start + size]) for start in range(0, len(teams), size)]

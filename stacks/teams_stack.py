@@ -25,7 +25,10 @@ class TeamsStack(Stack):
             scope,
             construct_id,
             env=env,
-            description=f"{config.name_prefix}: EMR on EKS teams {', '.join(team.name for team in teams)}",
+            # Names only the ends: a description holds at most 1024 bytes.
+            description=f"{config.name_prefix}: {len(teams)} EMR on EKS teams, {teams[0].name} to {teams[-1].name}",
+            # Minified JSON: CloudFormation's 1 MB template limit binds before the 500 resources.
+            suppress_template_indentation=True,
         )
         self.teams: dict[str, SparkTeam] = {}
         previous = None

@@ -248,7 +248,7 @@ def test_jobs_get_a_default_monitoring_configuration(sandbox):
         "logGroupName": "<token>",
         "logStreamNamePrefix": "analytics",
     }
-    assert monitoring["s3MonitoringConfiguration"]["logUri"] == "s3://spark-logs-<token>-<token>/teams/analytics/"
+    assert monitoring["s3MonitoringConfiguration"]["logUri"] == "s3://spark-logs-<token>-eu-west-1/teams/analytics/"
 
 
 # --- 4. Pod templates --------------------------------------------------------------------------

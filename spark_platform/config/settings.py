@@ -417,11 +417,17 @@ def _default_images() -> tuple[ImageConfig, ...]:
     return (ImageConfig(job_type="pyspark-analytics"), ImageConfig(job_type="hudi-ingestion"))
 
 
+# Per-team caps: they bound a team's footprint in its stack, so placement can be a fixed
+# number of teams per stack and stay stable (see spark_platform/tenancy/placement.py).
+TEAM_LIMITS = {"release_labels": 5, "s3_read": 10, "s3_write": 10, "glue_databases": 10, "read_team_data": 10}
+MAX_TEAMS_PER_STACK = 21  # = placement.teams_per_stack(), asserted by tests/test_scale.py
+
 _TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "karpenter"})
 _S3_LOCATION = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>([A-Za-z0-9!_.*'()=-]+/)*)$")
-_GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,255}$")
+_GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,64}$")
+_MAX_LOCATION_LENGTH = 128
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -464,6 +470,9 @@ class TeamConfig:
     executor_local_storage_gib: int = 80
 
     def validate(self, field_path: str) -> None:
+        for name, limit in TEAM_LIMITS.items():
+            if len(getattr(self, name)) > limit:
+                _fail(f"{field_path}.{name}", f"{len(getattr(self, name))} entries; a team may have at most {limit}")
         if not _TEAM_NAME.match(self.name):
             _fail(
                 f"{field_path}.name",
@@ -485,10 +494,11 @@ class TeamConfig:
                 raise ConfigError(str(error)) from None
         for kind in ("s3_read", "s3_write"):
             for index, location in enumerate(getattr(self, kind)):
-                if not _S3_LOCATION.match(location):
+                if len(location) > _MAX_LOCATION_LENGTH or not _S3_LOCATION.match(location):
                     _fail(
                         f"{field_path}.{kind}[{index}]",
-                        f"{location!r} is not an S3 location like s3://bucket/prefix/ (ending in '/'; s3://bucket/ for a whole bucket)",
+                        f"{location!r} is not an S3 location like s3://bucket/prefix/ "
+                        "(ending in '/'; s3://bucket/ for a whole bucket; at most 128 characters)",
                     )
         for index, database in enumerate(self.glue_databases):
             if not _GLUE_DATABASE.match(database):
@@ -517,11 +527,18 @@ def s3_location_parts(location: str) -> tuple[str, str]:
 class TenancyConfig:
     """Settings shared by all teams."""
 
-    # EMR on EKS needs its service-linked role to exist before the access entry names it.
-    # Set to false when the account already has AWSServiceRoleForAmazonEMRContainers.
-    create_service_linked_role: bool = True
     log_bucket_retention_days: int = 365
-    teams_per_stack: int | None = None  # None: as many as fit within 80% of CloudFormation limits
+    # None: as many as provably fit within 80% of CloudFormation's limits (see placement.py).
+    teams_per_stack: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.log_bucket_retention_days < 1:
+            _fail("tenancy.log_bucket_retention_days", f"{self.log_bucket_retention_days} must be positive")
+        if self.teams_per_stack is not None and not 1 <= self.teams_per_stack <= MAX_TEAMS_PER_STACK:
+            _fail(
+                "tenancy.teams_per_stack",
+                f"{self.teams_per_stack} must be between 1 and {MAX_TEAMS_PER_STACK} (the most that stay within 80% of stack limits)",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

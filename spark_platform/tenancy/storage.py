@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -17,10 +17,10 @@ REPLICATION_REASON = (
 )
 
 
-def platform_bucket_name(name_prefix: str, kind: str) -> str:
+def platform_bucket_name(name_prefix: str, kind: str, *, account: str, region: str) -> str:
     """Deterministic, globally unique bucket names: teams stacks compute them instead of
     importing them, so a teams stack does not depend on the tenancy stack's exports."""
-    return f"{name_prefix}-{kind}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+    return f"{name_prefix}-{kind}-{account}-{region}"
 
 
 def team_prefix(team_name: str) -> str:
@@ -39,6 +39,8 @@ class TenantStorage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, log_retention_days: int) -> None:
         super().__init__(scope, construct_id)
         self.name_prefix = name_prefix
+        # Literals when the environment names them, AWS::AccountId / AWS::Region otherwise.
+        self.account, self.region = Stack.of(self).account, Stack.of(self).region
         self.key = kms.Key(
             self,
             "DataKey",
@@ -51,7 +53,7 @@ class TenantStorage(Construct):
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
-            bucket_name=platform_bucket_name(name_prefix, "access-logs"),
+            bucket_name=platform_bucket_name(name_prefix, "access-logs", account=self.account, region=self.region),
             # Server access log delivery supports only SSE-S3 on the target bucket.
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -115,7 +117,9 @@ class TenantStorage(Construct):
         bucket = s3.Bucket(
             self,
             construct_id,
-            bucket_name=platform_bucket_name(self.name_prefix, construct_id.lower()),
+            bucket_name=platform_bucket_name(
+                self.name_prefix, construct_id.lower(), account=self.account, region=self.region
+            ),
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,

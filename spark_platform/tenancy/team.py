@@ -20,6 +20,8 @@ from spark_platform.compliance import suppress
 from spark_platform.config import TeamConfig, s3_location_parts
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
+from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
+from spark_platform.tenancy.policy_packing import pack
 from spark_platform.tenancy.storage import TenantStorage, platform_bucket_name, team_prefix
 from spark_platform.tenancy.trust import irsa_trust_document
 
@@ -82,7 +84,11 @@ class SparkTeam(Construct):
         super().__init__(scope, construct_id)
         self.team = team
         prefix = team_prefix(team.name)
-        buckets = {kind: platform_bucket_name(name_prefix, kind) for kind in ("artifacts", "logs", "data")}
+        stack = Stack.of(self)
+        buckets = {
+            kind: platform_bucket_name(name_prefix, kind, account=stack.account, region=stack.region)
+            for kind in ("artifacts", "logs", "data")
+        }
         self.buckets = buckets
 
         # 1. Namespace, quota and limits; then the virtual cluster bound to it.
@@ -148,14 +154,23 @@ class SparkTeam(Construct):
                 role_name=role_name,
             ),
         )
-        self.policy = iam.ManagedPolicy(
-            self,
-            "ExecutionPolicy",
-            description=f"What jobs of team {team.name} may access",
-            statements=self._statements(storage, prefix),
-        )
-        self.role.add_managed_policy(self.policy)
-        self._acknowledge_scoped_wildcards(storage, prefix)
+        groups = pack(Stack.of(self), self._statements(storage, prefix))
+        if len(groups) > MAX_POLICIES_PER_TEAM:  # the per-team caps in TEAM_LIMITS prevent this
+            raise ValueError(
+                f"team {team.name}: permissions need {len(groups)} managed policies, at most {MAX_POLICIES_PER_TEAM} fit"
+            )
+        self.policies = [
+            iam.ManagedPolicy(
+                self,
+                "ExecutionPolicy" if index == 0 else f"ExecutionPolicy{index + 1}",
+                description=f"What jobs of team {team.name} may access ({index + 1}/{len(groups)})",
+                statements=group,
+            )
+            for index, group in enumerate(groups)
+        ]
+        for policy in self.policies:
+            self.role.add_managed_policy(policy)
+            self._acknowledge_scoped_wildcards(policy)
 
         # 4. What the orchestration layer reads.
         self.artifacts_uri = s3_uri(self.buckets["artifacts"], prefix)
@@ -213,12 +228,15 @@ class SparkTeam(Construct):
 
     def _statements(self, storage: TenantStorage, prefix: str) -> list[iam.PolicyStatement]:
         team = self.team
+        stack = Stack.of(self)
+        # Literal partition/Region/account when the environment names them: shorter policies.
+        partition, region, account = stack.partition, stack.region, stack.account
         read: list[tuple[str, str]] = [(self.buckets["artifacts"], prefix)]
         write: list[tuple[str, str]] = [(self.buckets["logs"], prefix), (self.buckets["data"], prefix)]
         read += [(self.buckets["data"], team_prefix(other)) for other in team.read_team_data]
         read += [s3_location_parts(location) for location in team.s3_read]
         write += [s3_location_parts(location) for location in team.s3_write]
-        objects = lambda locations: [f"arn:{Aws.PARTITION}:s3:::{b}/{p}*" for b, p in locations]  # noqa: E731
+        objects = lambda locations: [f"arn:{partition}:s3:::{b}/{p}*" for b, p in locations]  # noqa: E731
 
         statements = [
             iam.PolicyStatement(sid="ReadObjects", actions=list(S3_READ), resources=objects(read + write)),
@@ -227,7 +245,7 @@ class SparkTeam(Construct):
                 sid="ReadPodTemplates",
                 actions=["s3:GetObject"],
                 resources=[
-                    f"arn:{Aws.PARTITION}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
+                    f"arn:{partition}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
                     for asset in self.pod_templates.values()
                 ],
             ),
@@ -240,7 +258,7 @@ class SparkTeam(Construct):
                 iam.PolicyStatement(
                     sid=f"ListOwnPrefixes{index + 1}",
                     actions=["s3:ListBucket"],
-                    resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}"],
+                    resources=[f"arn:{partition}:s3:::{bucket}"],
                     conditions={"StringLike": {"s3:prefix": [*prefixes, *(p.rstrip("*") for p in prefixes)]}},
                 )
             )
@@ -254,10 +272,10 @@ class SparkTeam(Construct):
             iam.PolicyStatement(
                 sid="FindLogGroups",
                 actions=["logs:DescribeLogGroups"],
-                resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"],
+                resources=[f"arn:{partition}:logs:{region}:{account}:log-group:*"],
             ),
         ]
-        glue_arn = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        glue_arn = f"arn:{partition}:glue:{region}:{account}"
         # Spark's Glue client reads the "default" database when a session starts.
         statements.append(
             iam.PolicyStatement(
@@ -275,16 +293,16 @@ class SparkTeam(Construct):
             )
         return statements
 
-    def _acknowledge_scoped_wildcards(self, storage: TenantStorage, prefix: str) -> None:
+    def _acknowledge_scoped_wildcards(self, policy: iam.ManagedPolicy) -> None:
         resolve = Stack.of(self).resolve
         findings = []
-        for statement in self.policy.document.to_json()["Statement"]:
+        for statement in policy.document.to_json()["Statement"]:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for resource in resources:
                 text = _nag_form(resolve(resource))
                 if "*" in text:
                     findings.append((f"AwsSolutions::AwsSolutions-IAM5[Resource::{text}]", _wildcard_reason(text)))
-        suppress(self.policy, *dict(findings).items())
+        suppress(policy, *dict(findings).items())
 
 
 def _nag_form(value: Any) -> str:

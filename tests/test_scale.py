@@ -1,0 +1,118 @@
+"""Scale: hundreds of teams stay within CloudFormation's limits, and placement is stable."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from spark_platform.config import QuotaConfig, TeamConfig, sandbox_config
+from spark_platform.config.settings import MAX_TEAMS_PER_STACK, TEAM_LIMITS
+from spark_platform.tenancy.placement import (
+    HEADROOM,
+    MAX_POLICIES_PER_TEAM,
+    OUTPUT_LIMIT,
+    RESOURCE_LIMIT,
+    TEMPLATE_BYTES_LIMIT,
+    place_teams,
+    teams_per_stack,
+)
+from spark_platform.tenancy.policy_packing import MANAGED_POLICY_MAX_CHARS
+
+from .conftest import synthesize
+
+PSEUDO = {"AWS::AccountId": "123456789012", "AWS::Region": "ap-southeast-3", "AWS::Partition": "aws-us-gov"}
+
+
+def deployed(value):
+    """``value`` as IAM would store it: pseudo parameters at their longest, other tokens 120 chars."""
+    if isinstance(value, list):
+        return [deployed(item) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in PSEUDO:
+            return PSEUDO[value["Ref"]]
+        if set(value) == {"Fn::Join"}:
+            separator, parts = value["Fn::Join"]
+            return separator.join(deployed(part) for part in parts)
+        if len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref")):
+            return "x" * 120
+        return {key: deployed(item) for key, item in value.items()}
+    return value
+
+
+def worst_case_team(index: int, count: int) -> TeamConfig:
+    """A team with every list at its cap and every name at its longest."""
+    name = f"t{index:02d}" + "x" * 21
+    location = lambda kind, n: f"s3://{'b' * 58}{n:02d}{kind[0]}/" + "p" * 60 + "/"  # noqa: E731
+    return TeamConfig(
+        name=name,
+        namespace=f"n{index:02d}" + "x" * 60,
+        release_labels=tuple(f"emr-7.{minor}.0-latest" for minor in range(8, 8 + TEAM_LIMITS["release_labels"])),
+        s3_read=tuple(location("read", n) for n in range(TEAM_LIMITS["s3_read"])),
+        s3_write=tuple(location("write", n) for n in range(TEAM_LIMITS["s3_write"])),
+        glue_databases=tuple(f"d{index:02d}_{n:02d}_" + "x" * 57 for n in range(TEAM_LIMITS["glue_databases"])),
+        read_team_data=tuple(f"t{other:02d}" + "x" * 21 for other in range(count) if other != index)[
+            : TEAM_LIMITS["read_team_data"]
+        ],
+        quota=QuotaConfig(cpu=100000, memory_gib=100000, pods=100000),
+    )
+
+
+@pytest.fixture(scope="module")
+def worst_case_stack(tmp_path_factory):
+    count = teams_per_stack()
+    config = replace(sandbox_config(), teams=tuple(worst_case_team(i, count) for i in range(count)))
+    return synthesize(config, tmp_path_factory.mktemp("worst"))
+
+
+def test_a_full_stack_of_worst_case_teams_stays_within_80_percent_of_every_limit(worst_case_stack):
+    template_file = worst_case_stack.directory / "spark-teams-1.template.json"
+    template = json.loads(template_file.read_text())
+    assert "spark-teams-2" not in worst_case_stack.templates
+    assert len(template["Resources"]) <= RESOURCE_LIMIT * HEADROOM
+    assert len(template["Outputs"]) <= OUTPUT_LIMIT * HEADROOM
+    assert template_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM, template_file.stat().st_size
+
+
+def test_worst_case_policies_fit_iam_and_the_assumed_policy_count(worst_case_stack):
+    template = worst_case_stack.templates["spark-teams-1"]
+    policies = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert len(policies) <= MAX_POLICIES_PER_TEAM * teams_per_stack()
+    for policy in policies:
+        document = json.dumps(deployed(policy["Properties"]["PolicyDocument"]), separators=(",", ":"))
+        assert len(document) <= MANAGED_POLICY_MAX_CHARS
+
+
+def test_automatic_teams_per_stack_is_the_validated_maximum():
+    assert teams_per_stack() == MAX_TEAMS_PER_STACK
+
+
+def test_placement_fills_stacks_in_order_with_a_fixed_count():
+    teams = tuple(TeamConfig(name=f"team-{i:03d}", namespace=f"ns-{i:03d}") for i in range(60))
+    groups = place_teams(teams)
+    size = teams_per_stack()
+    assert [len(group) for group in groups] == [size, size, 60 - 2 * size]
+    assert [team for group in groups for team in group] == list(teams)
+    assert place_teams(teams, 7)[0] == list(teams[:7])
+
+
+def _teams(count: int) -> tuple[TeamConfig, ...]:
+    return tuple(
+        TeamConfig(name=f"team-{i:03d}", namespace=f"spark-team-{i:03d}", glue_databases=(f"team_{i:03d}",))
+        for i in range(count)
+    )
+
+
+def test_adding_a_team_changes_only_the_stack_it_lands_in(tmp_path):
+    size = teams_per_stack()
+    before = synthesize(replace(sandbox_config(), teams=_teams(size + 2)), tmp_path / "before")
+    after = synthesize(replace(sandbox_config(), teams=_teams(size + 3)), tmp_path / "after")
+    assert sorted(before.templates) == sorted(after.templates)
+    changed = sorted(
+        name
+        for name in after.templates
+        if (after.directory / f"{name}.template.json").read_bytes()
+        != (before.directory / f"{name}.template.json").read_bytes()
+    )
+    assert changed == ["spark-teams-2"]
