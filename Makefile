@@ -9,17 +9,20 @@ export PATH := $(BIN):$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CLI_STAMP := node_modules/.cli-installed
 CONFIG ?=
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help install synth test lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: help install synth test test-cdk test-airflow lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
-	@echo "make test             lint + the whole offline test suite"
+	@echo "make test             lint + the whole offline test suite (CDK and Airflow)"
+	@echo "make test-airflow     only the DAG tests (Airflow 3.0.6 + moto, in .venv-airflow)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make bench            synth benchmark with 1, 10, 50 and 200 generated teams (JSON lines)"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
@@ -36,11 +39,18 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Airflow (the version MWAA runs) lives in its own environment: it is test-only and its
+# dependency pins must not meet the CDK's.
+$(AIRFLOW_STAMP): requirements-airflow.txt
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-airflow.txt
+	touch $@
+
 $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(CLI_STAMP)
+install: $(DEV_STAMP) $(CLI_STAMP) $(AIRFLOW_STAMP)
 
 synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 	rm -rf cdk.out
@@ -48,10 +58,13 @@ synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 	$(BIN)/npx cdk synth --quiet --no-notices $(CDK_CONFIG_ARG) && \
 	$(BIN)/python scripts/synth_summary.py cdk.out --started-at "$$start"
 
-test: $(DEV_STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint test-cdk test-airflow
+
+test-cdk: $(DEV_STAMP)
 	$(BIN)/python -m pytest
+
+test-airflow: $(AIRFLOW_STAMP)
+	$(AIRFLOW_VENV)/bin/python -m pytest -p no:cacheprovider tests_airflow
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -75,4 +88,4 @@ bench: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache
+	rm -rf cdk.out .pytest_cache .ruff_cache .airflow-home

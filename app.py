@@ -17,9 +17,9 @@ def main() -> None:
     app = App()
     try:
         config = load_config(app.node.try_get_context("config"))
+        build_platform(app, config)
     except ConfigError as error:
         sys.exit(f"error: invalid platform configuration: {error}")
-    build_platform(app, config)
     apply_compliance_checks(app)
     assembly = app.synth()
     # Read by `make synth` for its summary; not a CloudFormation input.

@@ -28,11 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1, 10, 50, 200)
 
 
-def generated_config(teams: int) -> dict:
+def generated_config(teams: int, pipelines_dir: Path) -> dict:
     """The sandbox settings with ``teams`` typical teams (two Glue databases, a shared read)."""
     return {
         "name_prefix": "bench",
         "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]},
+        # MWAA included, with no pipelines (the sample pipelines name the sandbox's teams).
+        "orchestration": {"pipelines_dir": str(pipelines_dir)},
         "teams": [
             {
                 "name": f"team-{index:03d}",
@@ -63,7 +65,9 @@ def _tree_rss_kb(pid: int) -> int:
 
 def synth(teams: int, workdir: Path) -> dict:
     config_file = workdir / f"teams-{teams}.yaml"
-    config_file.write_text(yaml.safe_dump(generated_config(teams)))
+    empty = workdir / "no-pipelines"
+    empty.mkdir(exist_ok=True)
+    config_file.write_text(yaml.safe_dump(generated_config(teams, empty)))
     outdir = workdir / f"cdk.out-{teams}"
     # The CLI passes cdk.json's context (feature flags) to the app; do the same.
     context = {**json.loads((ROOT / "cdk.json").read_text())["context"], "config": str(config_file)}

@@ -8,7 +8,11 @@ construct it concerns, and carries the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
@@ -29,3 +33,40 @@ def suppress(construct: IConstruct, *findings: tuple[str, str]) -> None:
 def apply_compliance_checks(scope: IConstruct) -> None:
     """Check every template under ``scope`` with the AwsSolutions and HIPAA Security packs."""
     Validations.of(scope).add_plugins(AwsSolutionsChecks(scope, verbose=True), HIPAASecurityChecks(scope, verbose=True))
+
+
+def nag_resource_form(value: Any) -> str:
+    """How cdk-nag writes a policy resource in a finding id.
+
+    Pseudo parameters and attributes appear as ``<AWS::Region>`` / ``<LogicalId.Attr>``,
+    imports by their export name, joins concatenated.
+    """
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
+    if "Fn::ImportValue" in value:
+        return str(value["Fn::ImportValue"])
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(nag_resource_form(part) for part in parts)
+    return str(value)
+
+
+def acknowledge_wildcard_resources(policy: iam.ManagedPolicy, reason: Callable[[str], str]) -> None:
+    """Acknowledge AwsSolutions-IAM5 for each wildcard resource of ``policy``.
+
+    The reason is chosen per resource by ``reason``: every wildcard must be explained by a
+    rule that names why it cannot be narrower.
+    """
+    resolve = Stack.of(policy).resolve
+    findings: dict[str, str] = {}
+    for statement in policy.document.to_json()["Statement"]:
+        resources = statement.get("Resource", [])
+        for resource in resources if isinstance(resources, list) else [resources]:
+            text = nag_resource_form(resolve(resource))
+            if "*" in text:
+                findings[f"AwsSolutions::AwsSolutions-IAM5[Resource::{text}]"] = reason(text)
+    suppress(policy, *findings.items())

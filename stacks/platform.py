@@ -13,6 +13,7 @@ from stacks.cluster_stack import ClusterStack
 from stacks.images_stack import ImagesStack
 from stacks.karpenter_stack import KarpenterStack
 from stacks.network_stack import NetworkStack
+from stacks.orchestration_stack import OrchestrationStack
 from stacks.teams_stack import TeamsStack
 from stacks.tenancy_stack import TenancyStack
 
@@ -26,6 +27,7 @@ class SparkPlatform:
     images: ImagesStack
     tenancy: TenancyStack
     teams: list[TeamsStack]
+    orchestration: OrchestrationStack | None
 
 
 def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
@@ -64,6 +66,17 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
         for team in stack.teams.values():
             images.repositories.grant_pull(team.role)
         teams.append(stack)
+    orchestration = None
+    if config.orchestration.enabled:
+        orchestration = OrchestrationStack(
+            app,
+            f"{prefix}-orchestration",
+            config=config,
+            env=env,
+            network=network.network,
+            access_logs=tenancy.storage.access_logs,
+        )
+    # Every resource carries the platform tag; the orchestration permissions rely on it.
     Tags.of(app).add("spark-platform", prefix)
     for key, value in sorted(config.tags.items()):
         Tags.of(app).add(key, value)
@@ -75,4 +88,5 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
         images=images,
         tenancy=tenancy,
         teams=teams,
+        orchestration=orchestration,
     )

@@ -41,6 +41,7 @@ VARIANT = {
         "imds_hop_limit": 2,
         "executor": {"instance_families": ["c7g", "m7g"], "capacity_types": ["spot"]},
     },
+    "orchestration": {"enabled": False},
     "images": [{"job_type": "pyspark-analytics", "release_labels": ["emr-7.12.0-latest", "emr-7.10.0-20250930"]}],
     "teams": [
         {

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from spark_platform.config import QuotaConfig, TeamConfig, sandbox_config
+from spark_platform.config import OrchestrationConfig, QuotaConfig, TeamConfig, sandbox_config
 from spark_platform.config.settings import MAX_TEAMS_PER_STACK, TEAM_LIMITS
 from spark_platform.tenancy.placement import (
     HEADROOM,
@@ -41,6 +41,10 @@ def deployed(value):
     return value
 
 
+# The sample pipelines name the sandbox's teams; these configurations have other teams.
+NO_AIRFLOW = OrchestrationConfig(enabled=False)
+
+
 def worst_case_team(index: int, count: int) -> TeamConfig:
     """A team with every list at its cap and every name at its longest."""
     name = f"t{index:02d}" + "x" * 21
@@ -62,7 +66,9 @@ def worst_case_team(index: int, count: int) -> TeamConfig:
 @pytest.fixture(scope="module")
 def worst_case_stack(tmp_path_factory):
     count = teams_per_stack()
-    config = replace(sandbox_config(), teams=tuple(worst_case_team(i, count) for i in range(count)))
+    config = replace(
+        sandbox_config(), teams=tuple(worst_case_team(i, count) for i in range(count)), orchestration=NO_AIRFLOW
+    )
     return synthesize(config, tmp_path_factory.mktemp("worst"))
 
 
@@ -106,8 +112,10 @@ def _teams(count: int) -> tuple[TeamConfig, ...]:
 
 def test_adding_a_team_changes_only_the_stack_it_lands_in(tmp_path):
     size = teams_per_stack()
-    before = synthesize(replace(sandbox_config(), teams=_teams(size + 2)), tmp_path / "before")
-    after = synthesize(replace(sandbox_config(), teams=_teams(size + 3)), tmp_path / "after")
+    before = synthesize(
+        replace(sandbox_config(), teams=_teams(size + 2), orchestration=NO_AIRFLOW), tmp_path / "before"
+    )
+    after = synthesize(replace(sandbox_config(), teams=_teams(size + 3), orchestration=NO_AIRFLOW), tmp_path / "after")
     assert sorted(before.templates) == sorted(after.templates)
     changed = sorted(
         name

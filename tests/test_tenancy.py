@@ -206,7 +206,9 @@ def test_granted_locations_and_team_data_sharing_are_read_only_unless_writable(v
 
 
 def test_shared_buckets_are_encrypted_tls_only_versioned_logged_and_expire(sandbox):
-    buckets = sandbox.resources("AWS::S3::Bucket")
+    buckets = {
+        lid: r for lid, r in sandbox.templates["spark-tenancy"]["Resources"].items() if r["Type"] == "AWS::S3::Bucket"
+    }
     assert len(buckets) == 4
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
@@ -224,9 +226,12 @@ def test_shared_buckets_are_encrypted_tls_only_versioned_logged_and_expire(sandb
         else:
             assert encryption["SSEAlgorithm"] == "aws:kms"
             assert props["LoggingConfiguration"]["DestinationBucketName"]
+    tenancy_policies = [
+        r for r in sandbox.templates["spark-tenancy"]["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"
+    ]
     tls = [
         s
-        for policy in sandbox.resources("AWS::S3::BucketPolicy").values()
+        for policy in tenancy_policies
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
         if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]

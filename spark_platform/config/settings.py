@@ -541,6 +541,80 @@ class TenancyConfig:
             )
 
 
+# Versions MWAA accepts; cfn-lint does not know them, so a typo would only fail at deploy.
+MWAA_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
+MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
+MWAA_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrchestrationConfig:
+    """The MWAA environment that runs the teams' pipelines."""
+
+    enabled: bool = True
+    # Where the teams' pipeline files are (relative to the repository root, or absolute).
+    pipelines_dir: str = "orchestration/dags/pipelines"
+    airflow_version: str = "3.0.6"
+    environment_class: str = "mw1.small"
+    min_workers: int = 1
+    max_workers: int = 10
+    schedulers: int = 2
+    # PRIVATE_ONLY: the Airflow UI is reachable only from inside the VPC (VPN, bastion).
+    webserver_access_mode: str = "PRIVATE_ONLY"
+    # Who may reach the private UI endpoint (443); empty: the VPC only.
+    webserver_allowed_cidrs: tuple[str, ...] = ()
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.airflow_version not in MWAA_AIRFLOW_VERSIONS:
+            _fail(
+                "orchestration.airflow_version",
+                f"{self.airflow_version!r} is not offered by MWAA; use one of {', '.join(MWAA_AIRFLOW_VERSIONS)}",
+            )
+        if self.environment_class not in MWAA_ENVIRONMENT_CLASSES:
+            _fail(
+                "orchestration.environment_class",
+                f"{self.environment_class!r} is not one of {', '.join(MWAA_ENVIRONMENT_CLASSES)}",
+            )
+        if not 1 <= self.min_workers <= self.max_workers <= 25:
+            _fail(
+                "orchestration",
+                f"workers must satisfy 1 <= min_workers ({self.min_workers}) <= max_workers ({self.max_workers}) <= 25",
+            )
+        micro = self.environment_class == "mw1.micro"
+        if micro and (self.schedulers != 1 or self.max_workers != 1):
+            _fail(
+                "orchestration", "mw1.micro runs exactly 1 scheduler and 1 worker; set schedulers and max_workers to 1"
+            )
+        if not micro and not 2 <= self.schedulers <= 5:
+            _fail("orchestration.schedulers", f"{self.schedulers} must be between 2 and 5 for {self.environment_class}")
+        if self.webserver_access_mode not in ("PRIVATE_ONLY", "PUBLIC_ONLY"):
+            _fail(
+                "orchestration.webserver_access_mode",
+                f"{self.webserver_access_mode!r} must be PRIVATE_ONLY or PUBLIC_ONLY",
+            )
+        for index, cidr in enumerate(self.webserver_allowed_cidrs):
+            if parse_cidr(f"orchestration.webserver_allowed_cidrs[{index}]", cidr).prefixlen == 0:
+                _fail(
+                    f"orchestration.webserver_allowed_cidrs[{index}]",
+                    "0.0.0.0/0 is not allowed; list the CIDRs of your users",
+                )
+        if self.log_level not in MWAA_LOG_LEVELS:
+            _fail("orchestration.log_level", f"{self.log_level!r} is not one of {', '.join(MWAA_LOG_LEVELS)}")
+
+    @property
+    def python_version(self) -> str:
+        """The Python MWAA runs for this Airflow version (names the constraints file)."""
+        return "3.12" if self.airflow_version.startswith("3.") else "3.11"
+
+    @property
+    def constraints_url(self) -> str:
+        return (
+            "https://raw.githubusercontent.com/apache/airflow/"
+            f"constraints-{self.airflow_version}/constraints-{self.python_version}.txt"
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlatformConfig:
     """Everything that varies between deployments of the platform."""
@@ -554,6 +628,7 @@ class PlatformConfig:
     images: tuple[ImageConfig, ...] = field(default_factory=_default_images)
     tenancy: TenancyConfig = field(default_factory=TenancyConfig)
     teams: tuple[TeamConfig, ...] = ()
+    orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -16,7 +16,7 @@ from aws_cdk import aws_s3_assets as assets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from spark_platform.compliance import suppress
+from spark_platform.compliance import acknowledge_wildcard_resources
 from spark_platform.config import TeamConfig, s3_location_parts
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
@@ -170,7 +170,7 @@ class SparkTeam(Construct):
         ]
         for policy in self.policies:
             self.role.add_managed_policy(policy)
-            self._acknowledge_scoped_wildcards(policy)
+            acknowledge_wildcard_resources(policy, _wildcard_reason)
 
         # 4. What the orchestration layer reads.
         self.artifacts_uri = s3_uri(self.buckets["artifacts"], prefix)
@@ -292,33 +292,6 @@ class SparkTeam(Construct):
                 iam.PolicyStatement(sid="UseOwnDatabases", actions=[*GLUE_READ, *GLUE_WRITE], resources=own)
             )
         return statements
-
-    def _acknowledge_scoped_wildcards(self, policy: iam.ManagedPolicy) -> None:
-        resolve = Stack.of(self).resolve
-        findings = []
-        for statement in policy.document.to_json()["Statement"]:
-            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            for resource in resources:
-                text = _nag_form(resolve(resource))
-                if "*" in text:
-                    findings.append((f"AwsSolutions::AwsSolutions-IAM5[Resource::{text}]", _wildcard_reason(text)))
-        suppress(policy, *dict(findings).items())
-
-
-def _nag_form(value: Any) -> str:
-    """How cdk-nag prints a resource in a finding id: tokens as <LogicalId.Attr> or <AWS::X>."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    if "Fn::GetAtt" in value:
-        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
-    if "Fn::ImportValue" in value:
-        return str(value["Fn::ImportValue"])
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(_nag_form(part) for part in parts)
-    return str(value)
 
 
 def _wildcard_reason(resource: str) -> str:

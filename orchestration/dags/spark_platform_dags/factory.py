@@ -1,0 +1,159 @@
+"""Turns pipelines (model.Pipeline) into Airflow DAGs of EmrContainerOperator tasks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from airflow.providers.amazon.aws.operators.emr import EmrContainerOperator
+
+try:  # Airflow 3
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.x
+    from airflow import DAG
+
+from spark_platform_dags.documents import PlatformDocuments
+from spark_platform_dags.model import Pipeline, PipelineError, SparkJob, load_pipelines
+from spark_platform_dags.schedule import staggered_schedule
+
+START_DATE = datetime(2026, 1, 1)
+
+
+def platform_settings(dags_folder: Path) -> dict[str, str]:
+    """Synth-time settings the CDK app writes next to the DAGs: prefix, Region, job types."""
+    return json.loads((dags_folder / "spark_platform_dags" / "platform.json").read_text())
+
+
+def schedule_of(pipeline: Pipeline) -> str | None:
+    if pipeline.schedule == "@once":
+        return "@once"
+    if pipeline.schedule in ("hourly", "daily"):
+        return staggered_schedule(pipeline.dag_id, pipeline.schedule, hour=pipeline.hour)
+    return pipeline.schedule  # an explicit cron expression overrides the stagger
+
+
+def jinja(expression: str) -> str:
+    """A template Airflow renders when the task runs (not when the scheduler parses the file)."""
+    return "{{ " + expression + " }}"
+
+
+def _team(pipeline: Pipeline, field: str) -> str:
+    return jinja(f"spark_platform.team('{pipeline.team}').{field}")
+
+
+def spark_submit_parameters(job: SparkJob) -> str:
+    conf = {
+        "spark.executor.instances": str(job.executors),
+        "spark.executor.memory": job.executor_memory,
+        "spark.executor.cores": str(job.executor_cores),
+        "spark.driver.memory": job.driver_memory,
+        "spark.driver.cores": str(job.driver_cores),
+    }
+    return " ".join(f"--conf {key}={value}" for key, value in conf.items())
+
+
+def _artifact(pipeline: Pipeline, path: str) -> str:
+    """s3:// paths stay as they are; relative paths live under the team's artifacts prefix."""
+    return path if path.startswith("s3://") else _team(pipeline, "artifacts_uri") + path.lstrip("/")
+
+
+def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: dict[str, str]) -> dict:
+    """spark-defaults: the job type's settings, then the job's own, then what the platform owns."""
+    properties = {**job_type_conf, **job.spark_conf}
+    jars = [jar for jar in properties.get("spark.jars", "").split(",") if jar]
+    jars += [_artifact(pipeline, jar) for jar in job.extra_jars]
+    if jars:
+        properties["spark.jars"] = ",".join(jars)
+    properties.update(
+        {
+            "spark.kubernetes.container.image": jinja(f"spark_platform.image('{job.job_type}', '{job.release_label}')"),
+            "spark.kubernetes.driver.podTemplateFile": _team(pipeline, "pod_templates.driver"),
+            "spark.kubernetes.executor.podTemplateFile": _team(pipeline, "pod_templates.executor"),
+        }
+    )
+    return {
+        "applicationConfiguration": [{"classification": "spark-defaults", "properties": properties}],
+        "monitoringConfiguration": {
+            "persistentAppUI": "ENABLED",
+            "cloudWatchMonitoringConfiguration": {
+                "logGroupName": _team(pipeline, "log_group"),
+                "logStreamNamePrefix": f"{pipeline.team}/{pipeline.id}/{job.id}",
+            },
+            "s3MonitoringConfiguration": {"logUri": _team(pipeline, "logs_uri")},
+        },
+    }
+
+
+def build_dag(
+    pipeline: Pipeline,
+    documents: PlatformDocuments,
+    job_types: dict[str, dict[str, str]],
+) -> DAG:
+    dag = DAG(
+        dag_id=pipeline.dag_id,
+        description=pipeline.description or None,
+        schedule=schedule_of(pipeline),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["spark", f"team:{pipeline.team}"],
+        user_defined_macros={"spark_platform": documents},
+        default_args={
+            "owner": pipeline.team,
+            "retries": pipeline.retries,
+            "retry_delay": timedelta(minutes=2),
+            "retry_exponential_backoff": True,
+            "max_retry_delay": timedelta(minutes=30),
+        },
+    )
+    tasks = {}
+    with dag:
+        for job in pipeline.jobs:
+            tasks[job.id] = EmrContainerOperator(
+                task_id=job.id,
+                name=f"{pipeline.dag_id}.{job.id}",
+                virtual_cluster_id=_team(pipeline, "virtual_cluster_id"),
+                execution_role_arn=_team(pipeline, "execution_role_arn"),
+                release_label=job.release_label,
+                job_driver={
+                    "sparkSubmitJobDriver": {
+                        "entryPoint": _artifact(pipeline, job.entry_point),
+                        "entryPointArguments": list(job.arguments),
+                        "sparkSubmitParameters": spark_submit_parameters(job),
+                    }
+                },
+                configuration_overrides=configuration_overrides(
+                    pipeline, job, _job_type_conf(job_types, pipeline, job)
+                ),
+                job_retry_max_attempts=job.job_retry_max_attempts,
+                tags={"spark-platform": documents.name_prefix, "team": pipeline.team, "pipeline": pipeline.id},
+                region_name=documents.region,
+                deferrable=pipeline.deferrable,
+                # Wait for the job's end; killing the (non-deferred) task cancels the job run.
+                wait_for_completion=True,
+                poll_interval=30,
+            )
+        for job in pipeline.jobs:
+            for upstream in job.depends_on:
+                tasks[upstream] >> tasks[job.id]
+    return dag
+
+
+def _job_type_conf(job_types: dict[str, dict[str, str]], pipeline: Pipeline, job: SparkJob) -> dict[str, str]:
+    if job.job_type not in job_types:
+        raise PipelineError(
+            f"{pipeline.dag_id}.{job.id}.job_type: {job.job_type!r} is not a job type of the platform; "
+            f"use one of {', '.join(sorted(job_types))}"
+        )
+    return job_types[job.job_type]
+
+
+def build_dags(dags_folder: Path) -> dict[str, DAG]:
+    settings = platform_settings(dags_folder)
+    documents = PlatformDocuments(name_prefix=settings["name_prefix"], region=settings["region"])
+    job_types = settings["job_types"]
+    return {
+        pipeline.dag_id: build_dag(pipeline, documents, job_types)
+        for pipeline in load_pipelines(dags_folder / "pipelines")
+    }

@@ -1,0 +1,185 @@
+"""Pipelines as data: the YAML a team writes, parsed and validated without Airflow.
+
+A pipelines file belongs to one team and declares DAGs; each DAG lists Spark jobs with their
+entry point, arguments, EMR release, job type (image), resources and Spark settings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_RELEASE = re.compile(r"^emr-\d+\.\d+\.\d+-(latest|\d{8})$")
+_MEMORY = re.compile(r"^[1-9][0-9]*[mg]$")
+_CRON = re.compile(r"^(\S+\s+){4}\S+$")
+
+
+class PipelineError(ValueError):
+    """A mistake in a pipelines file; the message names the file, the field and the fix."""
+
+
+@dataclass(frozen=True)
+class SparkJob:
+    id: str
+    entry_point: str  # s3://... or a path under the team's artifacts prefix
+    job_type: str
+    release_label: str
+    arguments: tuple[str, ...] = ()
+    executors: int = 2
+    executor_memory: str = "4g"
+    executor_cores: int = 2
+    driver_memory: str = "2g"
+    driver_cores: int = 1
+    extra_jars: tuple[str, ...] = ()
+    spark_conf: dict[str, str] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    # Attempts EMR makes itself (driver restarts) before the Airflow task sees a failure.
+    job_retry_max_attempts: int = 2
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    team: str
+    id: str
+    description: str
+    schedule: str  # hourly | daily | a 5-field cron expression | @once
+    hour: int
+    jobs: tuple[SparkJob, ...]
+    retries: int = 3
+    # Deferred tasks free their worker slot while the job runs, but Airflow never calls
+    # on_kill for them, so killing such a task leaves the job running. Off by default.
+    deferrable: bool = False
+
+    @property
+    def dag_id(self) -> str:
+        return f"{self.team}__{self.id}"
+
+
+_JOB_FIELDS = set(SparkJob.__dataclass_fields__)
+_PIPELINE_FIELDS = {"id", "description", "schedule", "hour", "jobs", "retries", "deferrable"}
+
+
+def _fail(where: str, message: str) -> PipelineError:
+    return PipelineError(f"{where}: {message}")
+
+
+def _job(data: dict[str, Any], where: str) -> SparkJob:
+    if not isinstance(data, dict):
+        raise _fail(where, "a job is a mapping")
+    unknown = sorted(set(data) - _JOB_FIELDS)
+    if unknown:
+        raise _fail(where, f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_JOB_FIELDS))}")
+    for required in ("id", "entry_point", "job_type", "release_label"):
+        if required not in data:
+            raise _fail(where, f"missing {required!r}")
+    values = dict(data)
+    for name in ("arguments", "extra_jars", "depends_on"):
+        values[name] = tuple(str(item) for item in values.get(name, ()))
+    values["spark_conf"] = {str(k): str(v) for k, v in (values.get("spark_conf") or {}).items()}
+    job = SparkJob(**values)
+    if not _ID.match(job.id):
+        raise _fail(f"{where}.id", f"{job.id!r} must be lower_snake_case (a-z, 0-9, _), starting with a letter")
+    if not _RELEASE.match(job.release_label):
+        raise _fail(
+            f"{where}.release_label",
+            f"{job.release_label!r} is not an EMR on EKS release label such as emr-7.12.0-latest",
+        )
+    for name in ("executor_memory", "driver_memory"):
+        if not _MEMORY.match(str(getattr(job, name))):
+            raise _fail(f"{where}.{name}", f"{getattr(job, name)!r} must be a size such as 4g or 512m")
+    for name, low, high in (
+        ("executors", 1, 1000),
+        ("executor_cores", 1, 64),
+        ("driver_cores", 1, 64),
+        ("job_retry_max_attempts", 0, 10),
+    ):
+        value = getattr(job, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise _fail(f"{where}.{name}", f"{value!r} must be an integer from {low} to {high}")
+    if any(key in job.spark_conf for key in RESERVED_SPARK_CONF):
+        raise _fail(f"{where}.spark_conf", f"sets one of {', '.join(RESERVED_SPARK_CONF)}; the platform sets those")
+    return job
+
+
+# Settings the platform owns: a job may not point itself at another image, pod template or role.
+RESERVED_SPARK_CONF = (
+    "spark.kubernetes.container.image",
+    "spark.kubernetes.driver.podTemplateFile",
+    "spark.kubernetes.executor.podTemplateFile",
+    "spark.kubernetes.namespace",
+)
+
+
+def parse_pipelines(data: Any, source: str) -> list[Pipeline]:
+    if not isinstance(data, dict) or set(data) - {"team", "pipelines"} or "team" not in data:
+        raise _fail(source, "expected a mapping with 'team' and 'pipelines'")
+    team = data["team"]
+    pipelines = []
+    seen = set()
+    for index, entry in enumerate(data.get("pipelines") or []):
+        where = f"{source}: pipelines[{index}]"
+        if not isinstance(entry, dict):
+            raise _fail(where, "a pipeline is a mapping")
+        unknown = sorted(set(entry) - _PIPELINE_FIELDS)
+        if unknown:
+            raise _fail(where, f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_PIPELINE_FIELDS))}")
+        pipeline_id = entry.get("id", "")
+        if not _ID.match(str(pipeline_id)):
+            raise _fail(f"{where}.id", f"{pipeline_id!r} must be lower_snake_case")
+        if pipeline_id in seen:
+            raise _fail(f"{where}.id", f"{pipeline_id!r} is declared twice")
+        seen.add(pipeline_id)
+        schedule = str(entry.get("schedule", "daily"))
+        if schedule not in ("hourly", "daily", "@once") and not _CRON.match(schedule):
+            raise _fail(f"{where}.schedule", f"{schedule!r} is not hourly, daily, @once or a 5-field cron expression")
+        jobs = tuple(_job(job, f"{where}.jobs[{j}]") for j, job in enumerate(entry.get("jobs") or []))
+        if not jobs:
+            raise _fail(f"{where}.jobs", "list at least one job")
+        ids = [job.id for job in jobs]
+        if len(set(ids)) != len(ids):
+            raise _fail(f"{where}.jobs", "two jobs share an id")
+        for job in jobs:
+            for upstream in job.depends_on:
+                if upstream not in ids or upstream == job.id:
+                    raise _fail(
+                        f"{where}.jobs.{job.id}.depends_on", f"{upstream!r} is not another job of this pipeline"
+                    )
+        _check_acyclic(jobs, where)
+        pipelines.append(
+            Pipeline(
+                team=team,
+                id=pipeline_id,
+                description=str(entry.get("description", "")),
+                schedule=schedule,
+                hour=int(entry.get("hour", 0)),
+                jobs=jobs,
+                retries=int(entry.get("retries", 3)),
+                deferrable=bool(entry.get("deferrable", False)),
+            )
+        )
+    return pipelines
+
+
+def _check_acyclic(jobs: tuple[SparkJob, ...], where: str) -> None:
+    upstream = {job.id: set(job.depends_on) for job in jobs}
+    done: set[str] = set()
+    while upstream:
+        ready = [job for job, deps in upstream.items() if deps <= done]
+        if not ready:
+            raise _fail(f"{where}.jobs", f"depends_on forms a cycle among {', '.join(sorted(upstream))}")
+        for job in ready:
+            done.add(job)
+            del upstream[job]
+
+
+def load_pipelines(directory: Path) -> list[Pipeline]:
+    """Every pipeline of every ``*.yaml`` file in ``directory``, sorted by DAG id."""
+    pipelines = []
+    for path in sorted(directory.glob("*.yaml")):
+        pipelines += parse_pipelines(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    return sorted(pipelines, key=lambda pipeline: pipeline.dag_id)

@@ -1,0 +1,343 @@
+"""MWAA: the Airflow environment, its source bucket and a least-privilege execution role."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack, Stage, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_mwaa as mwaa
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from spark_platform.compliance import acknowledge_wildcard_resources, logical_id, suppress
+from spark_platform.config import OrchestrationConfig
+from spark_platform.log_groups import encrypted_log_group, logs_key
+from spark_platform.orchestration.dag_settings import platform_settings, stage_dags
+from spark_platform.orchestration.job_submission import job_submission_statements, job_submission_wildcard_reason
+from spark_platform.tenancy.storage import REPLICATION_REASON
+
+LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
+
+
+def mwaa_requirements(config: OrchestrationConfig) -> str:
+    """requirements.txt for MWAA: the Airflow constraints of this exact version, then packages.
+
+    The amazon provider is pinned by the constraints file to the version tested with that
+    Airflow release; nothing else is needed by the DAG factory (PyYAML ships with Airflow).
+    """
+    return f'--constraint "{config.constraints_url}"\napache-airflow-providers-amazon\n'
+
+
+class AirflowEnvironment(Construct):
+    """An MWAA environment whose DAGs submit the teams' Spark jobs to EMR on EKS."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        config: OrchestrationConfig,
+        vpc: ec2.IVpc,
+        vpc_cidr: str,
+        subnets: list[ec2.ISubnet],
+        access_logs: s3.IBucket,
+        pipelines: Path,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.environment_name = f"{name_prefix}-airflow"
+        self.key = kms.Key(
+            self,
+            "SourceKey",
+            description="Encrypts the MWAA source bucket",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Source",
+            bucket_name=f"{self.environment_name}-{stack.account}-{stack.region}",
+            versioned=True,  # MWAA requires it
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="mwaa-source/",
+            removal_policy=RemovalPolicy.DESTROY,
+            auto_delete_objects=False,
+        )
+        suppress(self.bucket, ("HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled", REPLICATION_REASON))
+
+        # DAG code and pipelines; the requirements file lives under a content-hash key, so a
+        # change to it changes RequirementsS3Path and CloudFormation updates the environment.
+        requirements = mwaa_requirements(config)
+        requirements_key = f"requirements/{hashlib.sha256(requirements.encode()).hexdigest()[:16]}/requirements.txt"
+        settings = platform_settings(name_prefix=name_prefix, region=stack.region)
+        deployment_logs = encrypted_log_group(
+            self,
+            "DeploymentLogs",
+            key=logs_key(self, "DeploymentLogsKey", description="Encrypts the DAG deployment logs"),
+            retention_days=365,
+        )
+        self.dags_dir = stage_dags(Path(Stage.of(self).outdir) / "mwaa-dags", pipelines=pipelines, settings=settings)
+        self.dags = s3deploy.BucketDeployment(
+            self,
+            "Dags",
+            destination_bucket=self.bucket,
+            destination_key_prefix="dags/",
+            sources=[s3deploy.Source.asset(str(self.dags_dir))],
+            prune=True,
+            retain_on_delete=False,
+            memory_limit=512,
+            log_group=deployment_logs,
+        )
+        self.requirements = s3deploy.BucketDeployment(
+            self,
+            "Requirements",
+            destination_bucket=self.bucket,
+            destination_key_prefix=str(Path(requirements_key).parent) + "/",
+            sources=[s3deploy.Source.data("requirements.txt", requirements)],
+            prune=False,
+            retain_on_delete=True,
+            memory_limit=512,  # same as above: both deployments share one handler function
+            log_group=deployment_logs,
+        )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="MWAA: workers, schedulers and the web server talk to each other",
+            allow_all_outbound=True,
+        )
+        # MWAA requires the group to admit itself.
+        self.security_group.add_ingress_rule(self.security_group, ec2.Port.all_traffic(), "MWAA components")
+        suppress(
+            self.security_group,
+            (
+                "HIPAA.Security::HIPAA.Security-EC2RestrictedCommonPorts",
+                "All traffic is allowed only from this security group itself, which MWAA requires between its components.",
+            ),
+        )
+        for cidr in config.webserver_allowed_cidrs or (vpc_cidr,):
+            self.security_group.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), f"Airflow UI from {cidr}")
+
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            description=f"MWAA environment {self.environment_name}",
+            assumed_by=iam.CompositePrincipal(
+                iam.ServicePrincipal("airflow.amazonaws.com"), iam.ServicePrincipal("airflow-env.amazonaws.com")
+            ),
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "ExecutionPolicy",
+            description=f"What MWAA {self.environment_name} itself needs",
+            statements=self._mwaa_statements(),
+        )
+        self.jobs_policy = iam.ManagedPolicy(
+            self,
+            "JobSubmissionPolicy",
+            description="Submit, watch and cancel the teams' Spark jobs on EMR on EKS",
+            statements=job_submission_statements(self, name_prefix),
+        )
+        for policy, reason in (
+            (self.policy, _mwaa_wildcard_reason),
+            (self.jobs_policy, job_submission_wildcard_reason),
+        ):
+            self.role.add_managed_policy(policy)
+            acknowledge_wildcard_resources(policy, reason)
+
+        logging = mwaa.CfnEnvironment.ModuleLoggingConfigurationProperty(enabled=True, log_level=config.log_level)
+        self.environment = mwaa.CfnEnvironment(
+            self,
+            "Environment",
+            name=self.environment_name,
+            airflow_version=config.airflow_version,
+            environment_class=config.environment_class,
+            min_workers=config.min_workers,
+            max_workers=config.max_workers,
+            schedulers=config.schedulers,
+            source_bucket_arn=self.bucket.bucket_arn,
+            dag_s3_path="dags",
+            requirements_s3_path=requirements_key,
+            execution_role_arn=self.role.role_arn,
+            network_configuration=mwaa.CfnEnvironment.NetworkConfigurationProperty(
+                subnet_ids=[subnet.subnet_id for subnet in subnets],
+                security_group_ids=[self.security_group.security_group_id],
+            ),
+            webserver_access_mode=config.webserver_access_mode,
+            logging_configuration=mwaa.CfnEnvironment.LoggingConfigurationProperty(
+                **{_snake(module): logging for module in LOG_MODULES}
+            ),
+            airflow_configuration_options={
+                "core.load_examples": "False",
+                "core.dag_file_processor_timeout": "120",
+            },
+        )
+        # The DAGs and the requirements object must be in the bucket when MWAA starts.
+        self.environment.node.add_dependency(self.dags, self.requirements, self.policy, self.jobs_policy)
+        self._acknowledge_deployment_lambda()
+
+    def _arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        stack = Stack.of(self)
+        return f"arn:{stack.partition}:{service}:{stack.region if region else ''}:{stack.account}:{resource}"
+
+    def _mwaa_statements(self) -> list[iam.PolicyStatement]:
+        name = self.environment_name
+        return [
+            iam.PolicyStatement(
+                sid="PublishEnvironmentMetrics",
+                actions=["airflow:PublishMetrics"],
+                resources=[self._arn("airflow", f"environment/{name}")],
+            ),
+            iam.PolicyStatement(
+                sid="ReadSourceObjects",
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[self.bucket.arn_for_objects("*")],
+            ),
+            iam.PolicyStatement(
+                sid="ReadSourceBucket",
+                actions=[
+                    "s3:ListBucket",
+                    "s3:GetBucketLocation",
+                    "s3:GetBucketVersioning",
+                    "s3:GetBucketPublicAccessBlock",
+                ],
+                resources=[self.bucket.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                sid="WriteEnvironmentLogs",
+                actions=[
+                    "logs:CreateLogStream",
+                    "logs:CreateLogGroup",
+                    "logs:PutLogEvents",
+                    "logs:GetLogEvents",
+                    "logs:GetLogRecord",
+                    "logs:GetLogGroupFields",
+                    "logs:GetQueryResults",
+                ],
+                resources=[self._arn("logs", f"log-group:airflow-{name}-*")],
+            ),
+            iam.PolicyStatement(
+                sid="ListLogGroups",
+                actions=["logs:DescribeLogGroups"],
+                resources=[self._arn("logs", "log-group:*")],
+            ),
+            iam.PolicyStatement(
+                sid="PublishMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": "AmazonMWAA"}},
+            ),
+            iam.PolicyStatement(
+                sid="UseCeleryQueues",
+                actions=[
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:ReceiveMessage",
+                    "sqs:SendMessage",
+                ],
+                # MWAA's Celery queues live in an AWS-owned account.
+                resources=[f"arn:{Stack.of(self).partition}:sqs:{Stack.of(self).region}:*:airflow-celery-*"],
+            ),
+            iam.PolicyStatement(
+                sid="EncryptCeleryMessages",
+                actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt"],
+                not_resources=[f"arn:{Stack.of(self).partition}:kms:*:{Stack.of(self).account}:key/*"],
+                conditions={"StringLike": {"kms:ViaService": [f"sqs.{Stack.of(self).region}.amazonaws.com"]}},
+            ),
+            iam.PolicyStatement(
+                sid="ReadSourceKeyViaS3",
+                actions=["kms:Decrypt"],
+                resources=[self.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
+            ),
+        ]
+
+    def _acknowledge_deployment_lambda(self) -> None:
+        """CDK's BucketDeployment handler: the one Lambda needed to put files into the bucket."""
+        stack = Stack.of(self)
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+        asset_bucket = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-{account}-{region}"
+        for child in stack.node.children:
+            if child.node.id.startswith("Custom::CDKBucketDeployment"):
+                for resource in child.node.find_all():
+                    if isinstance(resource, lambda_.CfnFunction):
+                        resource.reserved_concurrent_executions = 2
+                suppress(
+                    child,
+                    (
+                        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                        "CDK's BucketDeployment handler writes its own logs with the basic execution policy.",
+                    ),
+                    (
+                        "AwsSolutions::AwsSolutions-L1",
+                        "The BucketDeployment handler's runtime is chosen by aws-cdk-lib and moves with it.",
+                    ),
+                    (
+                        "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
+                        "CDK generates the handler's inline policy: read the staged assets, write the MWAA source bucket.",
+                    ),
+                    (
+                        "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+                        "Invoked synchronously by CloudFormation, which reports every failure as a stack event.",
+                    ),
+                    (
+                        "HIPAA.Security::HIPAA.Security-LambdaInsideVPC",
+                        "Copies assets between S3 buckets only; it needs no access to the VPC.",
+                    ),
+                    *(
+                        (
+                            f"AwsSolutions::AwsSolutions-IAM5[Action::{action}]",
+                            "CDK's BucketDeployment grants: read the staged asset, replace the objects under dags/.",
+                        )
+                        for action in (
+                            "s3:GetBucket*",
+                            "s3:GetObject*",
+                            "s3:List*",
+                            "s3:Abort*",
+                            "s3:DeleteObject*",
+                            "kms:GenerateDataKey*",
+                            "kms:ReEncrypt*",
+                        )
+                    ),
+                    (
+                        f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(self.bucket)}.Arn>/*]",
+                        "The handler writes every object of the MWAA source bucket it deploys.",
+                    ),
+                    (
+                        f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{stack.partition}:s3:::{asset_bucket}/*]",
+                        "The handler reads the zipped DAGs that `cdk deploy` staged in the CDK assets bucket.",
+                    ),
+                )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _mwaa_wildcard_reason(resource: str) -> str:
+    if resource == "*":
+        return "cloudwatch:PutMetricData has no resources; the statement is limited to the AmazonMWAA namespace."
+    if "airflow-celery-*" in resource:
+        return "MWAA creates its Celery queues in an AWS-owned account under this fixed name prefix."
+    if "log-group:airflow-" in resource:
+        return "MWAA names its five log groups airflow-<environment>-<module>; the wildcard covers only those."
+    if resource.endswith("log-group:*"):
+        return "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups."
+    return "Objects of the MWAA source bucket (DAGs, requirements), which MWAA reads by key."

@@ -1,0 +1,265 @@
+"""MWAA: environment, source bucket, DAG deployment and a least-privilege execution role."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from spark_platform.config import ConfigError, OrchestrationConfig, from_mapping, sandbox_config
+from spark_platform.orchestration.airflow import mwaa_requirements
+from spark_platform.orchestration.pipelines import check_pipelines
+
+from .conftest import VARIANT
+
+ORCHESTRATION = "spark-orchestration"
+
+
+def environment(synth) -> dict:
+    (env,) = synth.resources("AWS::MWAA::Environment").values()
+    return env
+
+
+def statements(synth, policy_part: str) -> dict[str, dict]:
+    (policy,) = [
+        p
+        for lid, p in synth.templates[ORCHESTRATION]["Resources"].items()
+        if p["Type"] == "AWS::IAM::ManagedPolicy" and policy_part in lid
+    ]
+    return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_environment_runs_the_configured_airflow_with_private_ui_and_all_logs(sandbox):
+    props = environment(sandbox)["Properties"]
+    assert props["AirflowVersion"] == "3.0.6"
+    assert props["EnvironmentClass"] == "mw1.small"
+    assert (props["MinWorkers"], props["MaxWorkers"], props["Schedulers"]) == (1, 10, 2)
+    assert props["WebserverAccessMode"] == "PRIVATE_ONLY"
+    assert set(props["LoggingConfiguration"]) == {
+        "DagProcessingLogs",
+        "SchedulerLogs",
+        "TaskLogs",
+        "WebserverLogs",
+        "WorkerLogs",
+    }
+    assert all(module == {"Enabled": True, "LogLevel": "INFO"} for module in props["LoggingConfiguration"].values())
+    assert props["DagS3Path"] == "dags"
+
+
+def test_environment_uses_two_private_subnets_in_different_zones_and_a_self_referencing_group(sandbox):
+    props = environment(sandbox)["Properties"]
+    subnets = [ref["Fn::ImportValue"] for ref in props["NetworkConfiguration"]["SubnetIds"]]
+    assert len(subnets) == 2 and all("nodesSubnet" in name for name in subnets)
+    assert subnets[0] != subnets[1] and "Subnet1" in subnets[0] and "Subnet2" in subnets[1]
+    (group_ref,) = props["NetworkConfiguration"]["SecurityGroupIds"]
+    group_id = group_ref["Fn::GetAtt"][0]
+    rules = [
+        r["Properties"]
+        for r in sandbox.resources("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == group_ref
+    ]
+    assert any(
+        rule["SourceSecurityGroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]} and rule["IpProtocol"] == "-1"
+        for rule in rules
+    )
+    group = sandbox.resources("AWS::EC2::SecurityGroup")[group_id]["Properties"]
+    assert group["SecurityGroupIngress"] == [
+        {
+            "CidrIp": "10.0.0.0/16",
+            "Description": "Airflow UI from 10.0.0.0/16",
+            "FromPort": 443,
+            "IpProtocol": "tcp",
+            "ToPort": 443,
+        }
+    ]
+
+
+def test_source_bucket_is_versioned_private_encrypted_and_tls_only(sandbox):
+    props = environment(sandbox)["Properties"]
+    bucket_id = props["SourceBucketArn"]["Fn::GetAtt"][0]
+    bucket = sandbox.resources("AWS::S3::Bucket")[bucket_id]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert encryption["SSEAlgorithm"] == "aws:kms"
+    (policy,) = [
+        p
+        for p in sandbox.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+def test_dags_and_constrained_requirements_are_deployed_before_the_environment(sandbox):
+    env = environment(sandbox)
+    deployments = {
+        lid: r
+        for lid, r in sandbox.templates[ORCHESTRATION]["Resources"].items()
+        if r["Type"] == "Custom::CDKBucketDeployment"
+    }
+    assert set(deployments) <= set(env["DependsOn"])
+    prefixes = sorted(d["Properties"]["DestinationBucketKeyPrefix"] for d in deployments.values())
+    requirements_path = env["Properties"]["RequirementsS3Path"]
+    assert prefixes == sorted(["dags/", requirements_path.rsplit("/", 1)[0] + "/"])
+    requirements = mwaa_requirements(sandbox.config.orchestration)
+    assert requirements.splitlines()[0] == (
+        '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.0.6/constraints-3.12.txt"'
+    )
+    staged = sandbox.directory / "mwaa-dags"
+    assert (staged / "spark_pipelines.py").is_file() and (staged / "pipelines" / "analytics.yaml").is_file()
+    settings = json.loads((staged / "spark_platform_dags" / "platform.json").read_text())
+    assert settings["name_prefix"] == "spark" and settings["region"] == "eu-west-1"
+
+
+def test_a_change_to_the_requirements_reaches_mwaa(sandbox, tmp_path):
+    """The requirements object's key carries its content hash, so RequirementsS3Path changes."""
+    from .conftest import synthesize
+
+    older = replace(sandbox.config, orchestration=replace(sandbox.config.orchestration, airflow_version="2.11.0"))
+    other = synthesize(older, tmp_path / "older-airflow")
+    assert (
+        environment(other)["Properties"]["RequirementsS3Path"]
+        != environment(sandbox)["Properties"]["RequirementsS3Path"]
+    )
+    assert "constraints-2.11.0/constraints-3.11.txt" in mwaa_requirements(older.orchestration)
+
+
+def test_execution_role_may_start_jobs_only_on_platform_clusters_with_team_roles(sandbox):
+    jobs = statements(sandbox, "JobSubmission")
+    start = jobs["StartJobsOnPlatformClustersWithTeamRoles"]
+    assert start["Action"] == "emr-containers:StartJobRun"
+    assert start["Resource"] == {
+        "Fn::Join": ["", ["arn:aws:emr-containers:eu-west-1:", {"Ref": "AWS::AccountId"}, ":/virtualclusters/*"]]
+    }
+    assert start["Condition"]["StringEquals"] == {
+        "aws:ResourceTag/spark-platform": "spark",
+        "aws:RequestTag/spark-platform": "spark",
+    }
+    role_pattern = start["Condition"]["ArnLike"]["emr-containers:ExecutionRoleArn"]
+    assert role_pattern == {"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":role/spark-*-emr-job"]]}
+    assert jobs["WatchAndCancelPlatformJobRuns"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/spark-platform": "spark"}
+    }
+    assert sorted(jobs["WatchAndCancelPlatformJobRuns"]["Action"]) == [
+        "emr-containers:CancelJobRun",
+        "emr-containers:DescribeJobRun",
+    ]
+    pass_role = jobs["PassTeamRolesToEmrOnly"]
+    assert pass_role["Resource"] == role_pattern
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "emr-containers.amazonaws.com"}}
+    for statement in [*jobs.values(), *statements(sandbox, "ExecutionPolicy").values()]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(action.startswith("emr-containers") and "*" in action for action in actions)
+        assert not (any(a.startswith("emr-containers") for a in actions) and statement.get("Resource") == "*")
+
+
+def test_the_role_pattern_admits_every_team_role_and_the_clusters_carry_the_tag(sandbox):
+    for role in sandbox.resources("AWS::IAM::Role").values():
+        name = role["Properties"].get("RoleName", "")
+        if name.endswith("-emr-job"):
+            assert fnmatch.fnmatch(name, "spark-*-emr-job")
+    for cluster in sandbox.resources("AWS::EMRContainers::VirtualCluster").values():
+        assert {"Key": "spark-platform", "Value": "spark"} in cluster["Properties"]["Tags"]
+
+
+def test_mwaa_itself_gets_only_what_the_service_needs(sandbox):
+    own = statements(sandbox, "ExecutionPolicy")
+    assert own["PublishEnvironmentMetrics"]["Resource"]["Fn::Join"][1][-1].endswith(":environment/spark-airflow")
+    assert own["UseCeleryQueues"]["Resource"] == "arn:aws:sqs:eu-west-1:*:airflow-celery-*"
+    assert own["EncryptCeleryMessages"]["Condition"] == {
+        "StringLike": {"kms:ViaService": ["sqs.eu-west-1.amazonaws.com"]}
+    }
+    assert own["PublishMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "AmazonMWAA"}}
+    (role,) = [
+        r
+        for lid, r in sandbox.templates[ORCHESTRATION]["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role" and "Airflow" in lid
+    ]
+    principals = sorted(
+        service
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        for service in statement["Principal"]["Service"]
+    )
+    assert principals == ["airflow-env.amazonaws.com", "airflow.amazonaws.com"]
+
+
+def test_onboarding_a_team_does_not_change_the_orchestration_stack(sandbox, tmp_path):
+    from spark_platform.config import TeamConfig
+
+    from .conftest import synthesize
+
+    bigger = replace(
+        sandbox.config, teams=(*sandbox.config.teams, TeamConfig(name="finance", namespace="spark-finance"))
+    )
+    assert synthesize(bigger, tmp_path / "one-more").templates[ORCHESTRATION] == sandbox.templates[ORCHESTRATION]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            {"airflow_version": "2.6.3"},
+            r"^orchestration\.airflow_version: '2\.6\.3' is not offered by MWAA; use one of 2\.7\.2, .*3\.0\.6$",
+        ),
+        ({"airflow_version": "3.1.0"}, r"^orchestration\.airflow_version: '3\.1\.0' is not offered by MWAA"),
+        ({"environment_class": "mw1.huge"}, r"^orchestration\.environment_class: 'mw1\.huge' is not one of"),
+        ({"min_workers": 5, "max_workers": 2}, r"^orchestration: workers must satisfy"),
+        ({"environment_class": "mw1.micro"}, r"^orchestration: mw1\.micro runs exactly 1 scheduler"),
+        ({"webserver_access_mode": "OPEN"}, r"^orchestration\.webserver_access_mode: 'OPEN' must be"),
+        (
+            {"webserver_allowed_cidrs": ["0.0.0.0/0"]},
+            r"^orchestration\.webserver_allowed_cidrs\[0\]: 0\.0\.0\.0/0 is not allowed",
+        ),
+    ],
+)
+def test_bad_orchestration_settings_fail_with_the_field_named(override, message):
+    data = copy.deepcopy(VARIANT)
+    data["orchestration"] = override
+    with pytest.raises(ConfigError, match=message):
+        from_mapping(data)
+
+
+def _with_pipeline(tmp_path: Path, text: str) -> OrchestrationConfig:
+    directory = tmp_path / "pipelines"
+    directory.mkdir()
+    (directory / "team.yaml").write_text(text)
+    return OrchestrationConfig(pipelines_dir=str(directory))
+
+
+def _one_job(team: str, job_type: str, release: str) -> str:
+    job = f"{{id: a, entry_point: a.py, job_type: {job_type}, release_label: {release}}}"
+    return f"team: {team}\npipelines: [{{id: p, jobs: [{job}]}}]"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            _one_job("nobody", "pyspark-analytics", "emr-7.12.0-latest"),
+            r"^pipelines: nobody__p: team 'nobody' is not in teams",
+        ),
+        (
+            _one_job("ingestion", "hudi-ingestion", "emr-7.9.0-latest"),
+            r"^pipelines: ingestion__p\.a\.release_label: emr-7\.9\.0-latest is not among team ingestion's release_labels",
+        ),
+        (
+            _one_job("analytics", "hudi-ingestion", "emr-7.9.0-latest"),
+            r"^pipelines: analytics__p\.a: no hudi-ingestion image is built for emr-7\.9\.0-latest",
+        ),
+        (
+            "team: analytics\npipelines: [{id: p, jobs: []}]",
+            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs: list at least one job",
+        ),
+    ],
+)
+def test_pipelines_that_do_not_fit_the_configuration_fail_synth(tmp_path, text, message):
+    config = replace(sandbox_config(), orchestration=_with_pipeline(tmp_path, text))
+    with pytest.raises(ConfigError, match=message):
+        check_pipelines(config)

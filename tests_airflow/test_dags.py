@@ -1,0 +1,135 @@
+"""The DAGs MWAA would load: they import cleanly and have the shape the platform promises."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from airflow.models.dagbag import DagBag
+from airflow.providers.amazon.aws.operators.emr import EmrContainerOperator
+from spark_platform_dags.model import PipelineError, load_pipelines, parse_pipelines
+from spark_platform_dags.schedule import stagger_minute, staggered_schedule
+
+
+@pytest.fixture(scope="module")
+def dagbag(dags_folder) -> DagBag:
+    return DagBag(dag_folder=str(dags_folder), include_examples=False)
+
+
+def test_every_dag_imports_without_errors(dagbag, dags_folder):
+    assert dagbag.import_errors == {}
+    expected = {pipeline.dag_id for pipeline in load_pipelines(dags_folder / "pipelines")}
+    assert set(dagbag.dag_ids) == expected
+    assert {"analytics__daily_marts", "ingestion__hourly_upserts"} <= expected
+
+
+def test_one_emr_container_operator_task_per_job_with_declared_dependencies(dagbag):
+    dag = dagbag.dags["analytics__daily_marts"]
+    assert sorted(dag.task_ids) == ["campaign_mart", "legacy_report", "sessions"]
+    assert all(isinstance(task, EmrContainerOperator) for task in dag.tasks)
+    assert dag.get_task("campaign_mart").upstream_task_ids == {"sessions"}
+    # Independent jobs have no upstream: Airflow submits them in parallel.
+    assert dag.get_task("sessions").upstream_task_ids == set()
+    assert dag.get_task("legacy_report").upstream_task_ids == set()
+    assert dag.max_active_runs == 1 and dag.catchup is False
+
+
+def test_tasks_retry_with_exponential_backoff_and_emr_retries_jobs_itself(dagbag):
+    for dag_id in dagbag.dag_ids:
+        for task in dagbag.dags[dag_id].tasks:
+            assert task.retries >= 1
+            assert task.retry_exponential_backoff is True
+            assert task.retry_delay == timedelta(minutes=2)
+            assert task.max_retry_delay == timedelta(minutes=30)
+            assert task.job_retry_max_attempts >= 1
+            assert task.wait_for_completion is True
+    assert dagbag.dags["ingestion__hourly_upserts"].get_task("orders").retries == 4
+    assert dagbag.dags["ingestion__hourly_upserts"].get_task("orders").job_retry_max_attempts == 3
+
+
+def test_tasks_are_not_deferred_by_default_so_a_kill_cancels_the_job(dagbag):
+    # EmrContainerOperator.on_kill cancels the job run, but Airflow never calls on_kill for a
+    # deferred task; pipelines opt into deferral explicitly.
+    assert all(not task.deferrable for dag_id in dagbag.dag_ids for task in dagbag.dags[dag_id].tasks)
+
+
+def test_per_job_spark_resources_reach_spark_submit(dagbag):
+    task = dagbag.dags["analytics__daily_marts"].get_task("sessions")
+    parameters = task.job_driver["sparkSubmitJobDriver"]["sparkSubmitParameters"]
+    for setting in (
+        "spark.executor.instances=20",
+        "spark.executor.memory=16g",
+        "spark.executor.cores=4",
+        "spark.driver.memory=4g",
+        "spark.driver.cores=2",
+    ):
+        assert f"--conf {setting}" in parameters
+    properties = task.configuration_overrides["applicationConfiguration"][0]["properties"]
+    assert properties["spark.sql.shuffle.partitions"] == "400"
+
+
+def test_job_type_settings_come_with_the_image(dagbag):
+    task = dagbag.dags["ingestion__hourly_upserts"].get_task("orders")
+    properties = task.configuration_overrides["applicationConfiguration"][0]["properties"]
+    assert properties["spark.jars"] == "local:///usr/lib/hudi/hudi-spark-bundle.jar"
+    assert (
+        properties["spark.kubernetes.container.image"]
+        == "{{ spark_platform.image('hudi-ingestion', 'emr-7.12.0-latest') }}"
+    )
+    legacy = dagbag.dags["analytics__daily_marts"].get_task("legacy_report")
+    jars = legacy.configuration_overrides["applicationConfiguration"][0]["properties"]["spark.jars"]
+    assert jars == "{{ spark_platform.team('analytics').artifacts_uri }}jars/report-udfs-1.4.2.jar"
+
+
+def test_schedules_are_staggered_deterministically_across_the_hour(dagbag):
+    marts = dagbag.dags["analytics__daily_marts"]
+    upserts = dagbag.dags["ingestion__hourly_upserts"]
+    assert str(marts.timetable.summary) == f"{stagger_minute('analytics__daily_marts')} 2 * * *"
+    assert str(upserts.timetable.summary) == f"{stagger_minute('ingestion__hourly_upserts')} * * * *"
+    minutes = {stagger_minute(f"team__pipeline_{i}") for i in range(200)}
+    assert len(minutes) >= 55  # 200 pipelines cover (almost) every minute of the hour
+    assert staggered_schedule("a__b", "hourly") == staggered_schedule("a__b", "hourly")
+
+
+def test_an_explicit_cron_overrides_the_stagger():
+    (pipeline,) = parse_pipelines(
+        {"team": "t", "pipelines": [{"id": "p", "schedule": "0 6 * * 1", "jobs": [_job("a")]}]}, "t.yaml"
+    )
+    from spark_platform_dags.factory import schedule_of
+
+    assert schedule_of(pipeline) == "0 6 * * 1"
+
+
+def _job(job_id: str, **extra) -> dict:
+    return {
+        "id": job_id,
+        "entry_point": "jobs/a.py",
+        "job_type": "pyspark-analytics",
+        "release_label": "emr-7.12.0-latest",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "message"),
+    [
+        (
+            {"id": "p", "jobs": [_job("a", release_label="7.12")]},
+            r"jobs\[0\]\.release_label: '7\.12' is not an EMR on EKS release",
+        ),
+        ({"id": "p", "jobs": [_job("a", executors=0)]}, r"jobs\[0\]\.executors: 0 must be an integer from 1"),
+        ({"id": "p", "jobs": [_job("a", executor_memory="8GB")]}, r"executor_memory: '8GB' must be a size"),
+        ({"id": "p", "jobs": [_job("a", depends_on=["b"]), _job("b", depends_on=["a"])]}, r"depends_on forms a cycle"),
+        ({"id": "p", "jobs": [_job("a", depends_on=["z"])]}, r"'z' is not another job of this pipeline"),
+        (
+            {"id": "p", "jobs": [_job("a", spark_conf={"spark.kubernetes.container.image": "x"})]},
+            r"the platform sets those",
+        ),
+        ({"id": "p", "jobs": [_job("a", executorz=3)]}, r"unknown field 'executorz'"),
+        ({"id": "p", "schedule": "every day", "jobs": [_job("a")]}, r"schedule: 'every day' is not hourly"),
+    ],
+)
+def test_bad_pipeline_definitions_fail_with_the_file_and_field_named(pipeline, message):
+    with pytest.raises(PipelineError, match=message) as error:
+        parse_pipelines({"team": "t", "pipelines": [pipeline]}, "t.yaml")
+    assert str(error.value).startswith("t.yaml: pipelines[0]")

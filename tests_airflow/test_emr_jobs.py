@@ -1,0 +1,257 @@
+"""A generated task, run through the real EmrContainerOperator against moto's EMR on EKS API.
+
+The platform documents the task reads (SSM) are the ones the CDK app publishes: they are taken
+from the template snapshots and resolved as CloudFormation would resolve them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from airflow.exceptions import AirflowException, TaskDeferred
+from airflow.providers.amazon.aws.triggers.emr import EmrContainerTrigger
+from moto import mock_aws
+from moto.emrcontainers.models import emrcontainers_backends
+from spark_platform_dags.documents import PlatformDocuments
+from spark_platform_dags.factory import build_dag, platform_settings
+from spark_platform_dags.model import load_pipelines
+
+from .conftest import ROOT
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+SNAPSHOTS = ROOT / "tests" / "__snapshots__" / "test_snapshots"
+
+
+def snapshot(stack: str) -> dict:
+    return json.loads((SNAPSHOTS / f"test_sandbox_template_matches_snapshot[{stack}].json").read_text())
+
+
+class Deployment:
+    """Resolves a template's intrinsic functions the way CloudFormation would after deploy."""
+
+    def __init__(self, template: dict, physical: dict[tuple[str, str], str]) -> None:
+        self.template = template
+        self.physical = physical
+        self.pseudo = {
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Region": REGION,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+
+    def value(self, node):
+        if isinstance(node, str):
+            return node
+        if isinstance(node, list):
+            return [self.value(item) for item in node]
+        ((function, argument),) = node.items()
+        if function == "Ref":
+            return self.pseudo.get(argument) or self.physical[(argument, "Ref")]
+        if function == "Fn::GetAtt":
+            return self.physical[(argument[0], argument[1])]
+        if function == "Fn::Join":
+            return argument[0].join(self.value(part) for part in argument[1])
+        if function == "Fn::Split":
+            return self.value(argument[1]).split(argument[0])
+        if function == "Fn::Select":
+            return self.value(argument[1])[argument[0]]
+        if function == "Fn::Sub":
+            text = argument
+            for name, value in self.pseudo.items():
+                text = text.replace("${" + name + "}", value)
+            return text
+        raise NotImplementedError(function)
+
+    def parameters(self) -> dict[str, str]:
+        return {
+            resource["Properties"]["Name"]: self.value(resource["Properties"]["Value"])
+            for resource in self.template["Resources"].values()
+            if resource["Type"] == "AWS::SSM::Parameter" and "Name" in resource["Properties"]
+        }
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    """moto with the sandbox's two virtual clusters, execution roles and published documents."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", "aws://")
+    with mock_aws():
+        emr = boto3.client("emr-containers", region_name=REGION)
+        iam = boto3.client("iam", region_name=REGION)
+        ssm = boto3.client("ssm", region_name=REGION)
+        teams = snapshot("spark-teams-1")
+        physical: dict[tuple[str, str], str] = {}
+        for logical_id, resource in teams["Resources"].items():
+            props = resource["Properties"]
+            if resource["Type"] == "AWS::EMRContainers::VirtualCluster":
+                cluster = emr.create_virtual_cluster(
+                    name=props["Name"],
+                    containerProvider={
+                        "id": props["ContainerProvider"]["Id"],
+                        "type": "EKS",
+                        "info": {"eksInfo": {"namespace": props["ContainerProvider"]["Info"]["EksInfo"]["Namespace"]}},
+                    },
+                    tags={"spark-platform": "spark"},
+                )
+                physical[(logical_id, "Id")] = cluster["id"]
+            elif resource["Type"] == "AWS::IAM::Role":
+                role = iam.create_role(RoleName=props["RoleName"], AssumeRolePolicyDocument="{}")
+                physical[(logical_id, "Arn")] = role["Role"]["Arn"]
+            elif resource["Type"] == "AWS::Logs::LogGroup":
+                physical[(logical_id, "Ref")] = props["LogGroupName"]
+        images = snapshot("spark-images")
+        for logical_id, resource in images["Resources"].items():
+            if resource["Type"] == "AWS::ECR::Repository":
+                name = resource["Properties"]["RepositoryName"]
+                physical[(logical_id, "Ref")] = name
+                physical[(logical_id, "Arn")] = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"
+        for template in (teams, images):
+            for name, value in Deployment(template, physical).parameters().items():
+                ssm.put_parameter(Name=name, Value=value, Type="String")
+        yield {"clusters": {k[0]: v for k, v in physical.items() if k[1] == "Id"}, "emr": emr}
+
+
+def dag_for(dags_folder: Path, dag_id: str, **overrides):
+    settings = platform_settings(dags_folder)
+    documents = PlatformDocuments(name_prefix=settings["name_prefix"], region=settings["region"])
+    (pipeline,) = [p for p in load_pipelines(dags_folder / "pipelines") if p.dag_id == dag_id]
+    if overrides:
+        from dataclasses import replace
+
+        pipeline = replace(pipeline, **overrides)
+    return build_dag(pipeline, documents, settings["job_types"])
+
+
+def prepared_task(dag, task_id: str):
+    task = dag.get_task(task_id)
+    task.poll_interval = 1  # seconds, not the production 30
+    context = {"ds": "2026-11-20", "data_interval_start": "2026-11-20T00:00:00+00:00", "dag": dag, "task": task}
+    # Rendered first, as Airflow does: the hook is built from the rendered cluster id.
+    task.render_template_fields(context)
+    requests: list[dict] = []
+    task.hook.conn.meta.events.register(
+        "provide-client-params.emr-containers.StartJobRun", lambda params, **_: requests.append(params)
+    )
+    return task, context, requests
+
+
+def job_state(job_id: str) -> str:
+    backend = emrcontainers_backends[ACCOUNT][REGION]
+    return backend.job_runs[job_id].state
+
+
+def set_job_state(job_id: str, state: str) -> None:
+    emrcontainers_backends[ACCOUNT][REGION].job_runs[job_id].state = state
+
+
+def run_in_thread(task, context):
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["result"] = task.execute(context)
+        except Exception as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while task.job_id is None and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if "error" in outcome and task.job_id is None:
+        raise outcome["error"]
+    assert task.job_id, "the job was never submitted"
+    return thread, outcome
+
+
+def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and_resources(dags_folder, platform):
+    task, context, requests = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "sessions")
+    thread, outcome = run_in_thread(task, context)
+    set_job_state(task.job_id, "COMPLETED")
+    thread.join(timeout=30)
+    assert outcome == {"result": task.job_id}
+
+    (request,) = requests
+    teams = snapshot("spark-teams-1")
+    analytics_cluster = platform["clusters"][next(k for k in platform["clusters"] if k.startswith("TeamAnalytics"))]
+    assert request["virtualClusterId"] == analytics_cluster
+    assert request["executionRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/spark-analytics-emr-job"
+    assert request["releaseLabel"] == "emr-7.12.0-latest"
+    assert request["retryPolicyConfiguration"] == {"maxAttempts": 2}
+    driver = request["jobDriver"]["sparkSubmitJobDriver"]
+    assert driver["entryPoint"] == f"s3://spark-artifacts-{ACCOUNT}-{REGION}/teams/analytics/jobs/sessions.py"
+    assert driver["entryPointArguments"] == ["--date", "2026-11-20"]
+    assert "--conf spark.executor.instances=20" in driver["sparkSubmitParameters"]
+    assert "--conf spark.executor.memory=16g" in driver["sparkSubmitParameters"]
+    (defaults,) = request["configurationOverrides"]["applicationConfiguration"]
+    properties = defaults["properties"]
+    assert properties["spark.kubernetes.container.image"].startswith(
+        f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/spark/pyspark-analytics:7.12.0-latest-"
+    )
+    driver_template = properties["spark.kubernetes.driver.podTemplateFile"]
+    assert driver_template.startswith(f"s3://cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/") and driver_template.endswith(
+        ".yaml"
+    )
+    monitoring = request["configurationOverrides"]["monitoringConfiguration"]
+    assert monitoring["cloudWatchMonitoringConfiguration"]["logGroupName"] == "/emr-on-eks/spark/analytics"
+    assert monitoring["s3MonitoringConfiguration"]["logUri"] == f"s3://spark-logs-{ACCOUNT}-{REGION}/teams/analytics/"
+    assert monitoring["persistentAppUI"] == "ENABLED"
+    assert request["tags"] == {"spark-platform": "spark", "team": "analytics", "pipeline": "daily_marts"}
+    assert teams  # the documents came from the synthesized templates
+
+
+def test_hudi_jobs_run_on_their_image_with_the_bundle_from_the_image(dags_folder, platform):
+    task, context, requests = prepared_task(dag_for(dags_folder, "ingestion__hourly_upserts"), "orders")
+    thread, _ = run_in_thread(task, context)
+    set_job_state(task.job_id, "COMPLETED")
+    thread.join(timeout=30)
+    (request,) = requests
+    properties = request["configurationOverrides"]["applicationConfiguration"][0]["properties"]
+    assert "/spark/hudi-ingestion:7.12.0-latest-" in properties["spark.kubernetes.container.image"]
+    assert properties["spark.jars"] == "local:///usr/lib/hudi/hudi-spark-bundle.jar"
+    assert request["executionRoleArn"].endswith(":role/spark-ingestion-emr-job")
+
+
+def test_a_failed_job_fails_the_task(dags_folder, platform):
+    task, context, _ = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "legacy_report")
+    thread, outcome = run_in_thread(task, context)
+    set_job_state(task.job_id, "FAILED")
+    thread.join(timeout=30)
+    assert isinstance(outcome.get("error"), AirflowException)
+    assert "FAILED" in str(outcome["error"])
+
+
+def test_killing_the_task_cancels_the_job_run(dags_folder, platform):
+    task, context, _ = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "campaign_mart")
+    thread, outcome = run_in_thread(task, context)
+    assert job_state(task.job_id) == "RUNNING"
+    task.on_kill()  # what Airflow calls when the task is killed or times out
+    thread.join(timeout=30)
+    assert job_state(task.job_id) == "CANCELLED"
+    assert isinstance(outcome.get("error"), AirflowException)
+
+
+def test_a_deferrable_pipeline_defers_to_the_emr_trigger(dags_folder, platform):
+    task, context, _ = prepared_task(dag_for(dags_folder, "analytics__daily_marts", deferrable=True), "sessions")
+    with pytest.raises(TaskDeferred) as deferred:
+        task.execute(context)
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, EmrContainerTrigger)
+    assert trigger.serialize()[1]["job_id"] == task.job_id
+    assert task.execute_complete(context, {"status": "success", "job_id": task.job_id}) == task.job_id
+    with pytest.raises(AirflowException):
+        task.execute_complete(context, {"status": "error", "message": "Job failed", "job_id": task.job_id})
+
+
+def test_a_missing_image_for_the_release_is_a_clear_error(dags_folder, platform):
+    documents = PlatformDocuments(name_prefix="spark", region=REGION)
+    from spark_platform_dags.documents import DocumentError
+
+    with pytest.raises(
+        DocumentError, match=r"'hudi-ingestion' has no image for emr-7.9.0-latest; built for: emr-7.12.0-latest"
+    ):
+        documents.image("hudi-ingestion", "emr-7.9.0-latest")
