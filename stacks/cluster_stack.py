@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput
 from constructs import Construct
 
 from spark_platform.cluster import SparkCluster
 from spark_platform.config import PlatformConfig
 from spark_platform.network import SparkVpc
+from stacks.base import PlatformStack
 
 
-class ClusterStack(Stack):
+class ClusterStack(PlatformStack):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
         config: PlatformConfig,
-        env: Environment,
         network: SparkVpc,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             description=f"{config.name_prefix}: EKS cluster {config.cluster_name}, managed add-ons and system nodes",
         )
         self.spark_cluster = SparkCluster(

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput
 from constructs import Construct
 
 from spark_platform.config import PlatformConfig
 from spark_platform.images.repositories import ImageRepositories
+from stacks.base import PlatformStack
 
 
-class ImagesStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, env: Environment) -> None:
+class ImagesStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             description=f"{config.name_prefix}: ECR repositories and image catalog for Spark job types",
         )
         self.repositories = ImageRepositories(self, "Images", name_prefix=config.name_prefix, images=config.images)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from spark_platform.config import PlatformConfig
 from spark_platform.karpenter import Karpenter
+from stacks.base import PlatformStack
 
 
-class KarpenterStack(Stack):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, config: PlatformConfig, env: Environment, cluster: eks.ICluster
-    ) -> None:
+class KarpenterStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, cluster: eks.ICluster) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             description=f"{config.name_prefix}: Karpenter controller, interruption queue and Spark NodePools",
         )
         self.karpenter = Karpenter(

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
 from constructs import Construct
 
 from spark_platform.config import PlatformConfig
 from spark_platform.network import SparkVpc
+from stacks.base import PlatformStack
 
 
-class NetworkStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, env: Environment) -> None:
+class NetworkStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             description=f"{config.name_prefix}: VPC, pod address space, endpoints and flow logs for EMR on EKS",
         )
         self.network = SparkVpc(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -10,23 +10,23 @@ from spark_platform.config import PlatformConfig
 from spark_platform.network import SparkVpc
 from spark_platform.orchestration.airflow import AirflowEnvironment
 from spark_platform.orchestration.pipelines import check_pipelines, pipelines_dir
+from stacks.base import PlatformStack
 
 
-class OrchestrationStack(Stack):
+class OrchestrationStack(PlatformStack):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
         config: PlatformConfig,
-        env: Environment,
         network: SparkVpc,
         access_logs: s3.IBucket,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             description=f"{config.name_prefix}: MWAA (Airflow {config.orchestration.airflow_version}) and the Spark DAGs",
         )
         # Shipped pipelines must fit the configuration: synth fails before a broken DAG deploys.

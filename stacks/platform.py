@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import App, Tags
 
 from spark_platform.config import PlatformConfig
 from spark_platform.tenancy import ClusterAccess
@@ -31,18 +31,15 @@ class SparkPlatform:
 
 
 def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
-    env = Environment(account=config.environment.account, region=config.environment.region)
     prefix = config.name_prefix
-    network = NetworkStack(app, f"{prefix}-network", config=config, env=env)
-    cluster = ClusterStack(app, f"{prefix}-cluster", config=config, env=env, network=network.network)
-    images = ImagesStack(app, f"{prefix}-images", config=config, env=env)
-    karpenter = KarpenterStack(
-        app, f"{prefix}-karpenter", config=config, env=env, cluster=cluster.spark_cluster.cluster
-    )
+    network = NetworkStack(app, f"{prefix}-network", config=config)
+    cluster = ClusterStack(app, f"{prefix}-cluster", config=config, network=network.network)
+    images = ImagesStack(app, f"{prefix}-images", config=config)
+    karpenter = KarpenterStack(app, f"{prefix}-karpenter", config=config, cluster=cluster.spark_cluster.cluster)
     # The kubelet on Karpenter's nodes pulls the job images.
     images.repositories.grant_pull(karpenter.karpenter.node_role)
 
-    tenancy = TenancyStack(app, f"{prefix}-tenancy", config=config, env=env)
+    tenancy = TenancyStack(app, f"{prefix}-tenancy", config=config)
     eks_cluster = cluster.spark_cluster.cluster
     access = ClusterAccess(
         cluster=eks_cluster,
@@ -56,13 +53,12 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
             app,
             f"{prefix}-teams-{index + 1}",
             config=config,
-            env=env,
             teams=group,
             access=access,
             storage=tenancy.storage,
         )
         # Team pods are scheduled by Karpenter; its NodePools must exist first (and outlive them).
-        stack.add_dependency(karpenter)
+        stack.add_stack_dependency(karpenter)
         for team in stack.teams.values():
             images.repositories.grant_pull(team.role)
         teams.append(stack)
@@ -72,7 +68,6 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
             app,
             f"{prefix}-orchestration",
             config=config,
-            env=env,
             network=network.network,
             access_logs=tenancy.storage.access_logs,
         )

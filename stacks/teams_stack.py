@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
 from constructs import Construct
 
 from spark_platform.config import PlatformConfig, TeamConfig
 from spark_platform.tenancy import ClusterAccess, SparkTeam, TenantStorage
+from stacks.base import PlatformStack
 
 
-class TeamsStack(Stack):
+class TeamsStack(PlatformStack):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
         config: PlatformConfig,
-        env: Environment,
         teams: list[TeamConfig],
         access: ClusterAccess,
         storage: TenantStorage,
@@ -24,7 +23,7 @@ class TeamsStack(Stack):
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             # Names only the ends: a description holds at most 1024 bytes.
             description=f"{config.name_prefix}: {len(teams)} EMR on EKS teams, {teams[0].name} to {teams[-1].name}",
             # Minified JSON: CloudFormation's 1 MB template limit binds before the 500 resources.

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput
 from constructs import Construct
 
 from spark_platform.config import PlatformConfig
 from spark_platform.tenancy import TenantStorage
+from stacks.base import PlatformStack
 
 
-class TenancyStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, env: Environment) -> None:
+class TenancyStack(PlatformStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=env,
+            config=config,
             description=f"{config.name_prefix}: artifact, log and data buckets shared by the teams (one prefix each)",
         )
         self.storage = TenantStorage(

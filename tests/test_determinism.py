@@ -25,3 +25,28 @@ def test_no_context_lookup_is_requested_or_faked(sandbox):
         assert marker not in text
     # AZs come from the configuration, not from Fn::GetAZs at deploy time.
     assert "fn::getazs" not in text
+
+
+def test_a_concrete_account_and_region_need_no_lookup_either(variant):
+    manifest = json.loads((variant.directory / "manifest.json").read_text())
+    assert "missing" not in manifest, manifest.get("missing")
+    assert "dummy" not in json.dumps(variant.templates).lower()
+
+
+def test_the_documented_example_configuration_synthesizes_offline(tmp_path):
+    from spark_platform.config import load_config
+
+    from .conftest import ROOT
+
+    example = synthesize(load_config(str(ROOT / "examples" / "platform.yaml")), tmp_path / "example")
+    manifest = json.loads((example.directory / "manifest.json").read_text())
+    assert "missing" not in manifest
+    assert sorted(example.templates) == [
+        "dataplat-cluster",
+        "dataplat-images",
+        "dataplat-karpenter",
+        "dataplat-network",
+        "dataplat-orchestration",
+        "dataplat-teams-1",
+        "dataplat-tenancy",
+    ]
