@@ -31,19 +31,20 @@ help:
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(RUNTIME_STAMP): requirements.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# requirements*.txt name what the project uses; constraints*.txt pin every transitive package.
+$(RUNTIME_STAMP): requirements.txt constraints.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(DEV_STAMP): requirements-dev.txt constraints.txt $(RUNTIME_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 # Airflow (the version MWAA runs) lives in its own environment: it is test-only and its
 # dependency pins must not meet the CDK's.
-$(AIRFLOW_STAMP): requirements-airflow.txt
+$(AIRFLOW_STAMP): requirements-airflow.txt constraints-airflow.txt
 	$(PYTHON) -m venv $(AIRFLOW_VENV)
-	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-airflow.txt
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-airflow.txt -c constraints-airflow.txt
 	touch $@
 
 $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
