@@ -15,6 +15,7 @@ from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
 from constructs import Construct
 
 from spark_platform.cluster.addons import ManagedAddons
+from spark_platform.cluster.node_role import node_role
 from spark_platform.compliance import logical_id, suppress
 from spark_platform.config import ClusterConfig, SystemNodesConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
@@ -125,7 +126,7 @@ class SparkCluster(Construct):
         self._harden_kubectl_provider(log_key)
         self.admin_roles = self._grant_admins(config.admin_role_arns, cluster_name)
 
-        self.node_role = self._system_node_role()
+        self.node_role = node_role(self, "SystemNodeRole", description=f"System nodes of {cluster_name}")
         self.addons = ManagedAddons(
             self,
             "Addons",
@@ -210,31 +211,6 @@ class SparkCluster(Construct):
         for index, role in enumerate(roles):
             self.cluster.grant_access(f"AdminAccess{index + 1}", role.role_arn, [admin_policy])
         return roles
-
-    def _system_node_role(self) -> iam.Role:
-        # No AmazonEKS_CNI_Policy here: the VPC CNI gets its own role through Pod Identity,
-        # so a pod that reached the node's credentials could not rewire ENIs.
-        role = iam.Role(
-            self,
-            "SystemNodeRole",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSWorkerNodePolicy"),
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEC2ContainerRegistryPullOnly"),
-            ],
-        )
-        suppress(
-            role,
-            (
-                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]",
-                "The policy EKS documents for nodes to join and describe the cluster.",
-            ),
-            (
-                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]",
-                "Read-only image pulls for the kubelet; pull-only is narrower than the usual ReadOnly policy.",
-            ),
-        )
-        return role
 
     def _system_nodegroup(self, settings: SystemNodesConfig, subnets: list[ec2.ISubnet]) -> eks.Nodegroup:
         launch_template = ec2.LaunchTemplate(

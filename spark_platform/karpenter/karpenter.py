@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from spark_platform.cluster import SYSTEM_NODE_LABEL, SYSTEM_TAINT, pod_identity_role
+from spark_platform.cluster.node_role import node_role
 from spark_platform.compliance import suppress
 from spark_platform.config import KarpenterConfig
 from spark_platform.karpenter.controller_policy import controller_statements
@@ -47,27 +48,7 @@ class Karpenter(Construct):
         self.config = config
 
         # Nodes: their role, the instance profile the EC2NodeClass names, and cluster access.
-        self.node_role = iam.Role(
-            self,
-            "NodeRole",
-            description=f"Nodes launched by Karpenter in {cluster_name}",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSWorkerNodePolicy"),
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEC2ContainerRegistryPullOnly"),
-            ],
-        )
-        suppress(
-            self.node_role,
-            (
-                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]",
-                "The policy EKS documents for nodes to join and describe the cluster.",
-            ),
-            (
-                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]",
-                "Read-only image pulls for the kubelet; pull-only is narrower than the usual ReadOnly policy.",
-            ),
-        )
+        self.node_role = node_role(self, "NodeRole", description=f"Nodes launched by Karpenter in {cluster_name}")
         self.instance_profile = iam.InstanceProfile(self, "NodeInstanceProfile", role=self.node_role)
         self.node_access = eks.AccessEntry(
             self,
