@@ -15,12 +15,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from spark_platform.buckets import secure_bucket
 from spark_platform.compliance import acknowledge_wildcard_resources, logical_id, suppress
 from spark_platform.config import OrchestrationConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.orchestration.dag_settings import platform_settings, stage_dags
 from spark_platform.orchestration.job_submission import job_submission_statements, job_submission_wildcard_reason
-from spark_platform.tenancy.storage import REPLICATION_REASON
 
 LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
 
@@ -60,23 +60,15 @@ class AirflowEnvironment(Construct):
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.bucket = s3.Bucket(
+        self.bucket = secure_bucket(  # versioned: MWAA requires it
             self,
             "Source",
             bucket_name=f"{self.environment_name}-{stack.account}-{stack.region}",
-            versioned=True,  # MWAA requires it
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="mwaa-source/",
+            key=self.key,
+            access_logs=access_logs,
+            access_logs_prefix="mwaa-source/",
             removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=False,
         )
-        suppress(self.bucket, ("HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled", REPLICATION_REASON))
 
         # DAG code and pipelines; the requirements file lives under a content-hash key, so a
         # change to it changes RequirementsS3Path and CloudFormation updates the environment.

@@ -8,13 +8,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from spark_platform.buckets import REPLICATION_REASON, secure_bucket
 from spark_platform.compliance import suppress
 from spark_platform.log_groups import logs_key
-
-REPLICATION_REASON = (
-    "Cross-Region replication is a disaster-recovery choice of the operator (a second Region and its "
-    "cost); versioning and KMS already protect objects in this Region."
-)
 
 
 def platform_bucket_name(name_prefix: str, kind: str, *, account: str, region: str) -> str:
@@ -114,26 +110,18 @@ class TenantStorage(Construct):
         )
 
     def _bucket(self, construct_id: str, *, lifecycle_rules: list[s3.LifecycleRule]) -> s3.Bucket:
-        bucket = s3.Bucket(
+        return secure_bucket(
             self,
             construct_id,
             bucket_name=platform_bucket_name(
                 self.name_prefix, construct_id.lower(), account=self.account, region=self.region
             ),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix=f"{construct_id.lower()}/",
+            key=self.key,
+            access_logs=self.access_logs,
+            access_logs_prefix=f"{construct_id.lower()}/",
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=lifecycle_rules,
         )
-        suppress(bucket, ("HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled", REPLICATION_REASON))
-        return bucket
 
     def grant_key_use(self, statements: list[iam.PolicyStatement]) -> None:
         """Add the KMS permissions a job needs to read and write the platform's buckets."""
