@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
@@ -70,3 +71,34 @@ def acknowledge_wildcard_resources(policy: iam.ManagedPolicy, reason: Callable[[
             if "*" in text:
                 findings[f"AwsSolutions::AwsSolutions-IAM5[Resource::{text}]"] = reason(text)
     suppress(policy, *findings.items())
+
+
+def harden_cdk_lambdas(
+    construct: IConstruct,
+    *,
+    name: str,
+    concurrency: int,
+    inline_policy: str,
+    findings: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Lambda functions that aws-cdk-lib generates (custom-resource providers) under ``construct``.
+
+    Their functions get a concurrency cap (a stuck deployment cannot fan out); what CDK does
+    not let us change is acknowledged once, here, for every such provider.
+    """
+    for child in construct.node.find_all():
+        if isinstance(child, lambda_.CfnFunction):
+            child.reserved_concurrent_executions = concurrency
+    suppress(
+        construct,
+        ("AwsSolutions::AwsSolutions-L1", f"The {name}'s runtime is chosen by aws-cdk-lib and moves with it."),
+        (
+            "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
+            f"CDK generates the {name}'s inline policy: {inline_policy}",
+        ),
+        (
+            "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+            f"The {name} is invoked by CloudFormation, which reports every failure as a stack event.",
+        ),
+        *findings,
+    )

@@ -9,14 +9,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
 from constructs import Construct
 
 from spark_platform.cluster.addons import ManagedAddons
 from spark_platform.cluster.node_role import node_role
-from spark_platform.compliance import logical_id, suppress
+from spark_platform.compliance import harden_cdk_lambdas, logical_id, suppress
 from spark_platform.config import ClusterConfig, SystemNodesConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.network import PodSubnet
@@ -152,42 +151,32 @@ class SparkCluster(Construct):
             if isinstance(child, logs.CfnLogGroup):
                 child.kms_key_id = log_key.key_arn
                 child.retention_in_days = self.config.control_plane_log_retention_days
-            elif isinstance(child, lambda_.CfnFunction):
-                # Deploys apply charts one at a time; a cap stops a runaway retry storm.
-                child.reserved_concurrent_executions = 5
         managed = "arn:<AWS::Partition>:iam::aws:policy"
-        suppress(
+        harden_cdk_lambdas(
             provider,
-            *(
+            name="kubectl provider",
+            concurrency=5,
+            inline_policy="eks:DescribeCluster on this cluster and invoking its own handler.",
+            findings=(
+                *(
+                    (
+                        f"AwsSolutions::AwsSolutions-IAM4[Policy::{managed}/{name}]",
+                        "CDK's kubectl provider: Lambda logging, VPC ENIs and image pulls for the kubectl layer.",
+                    )
+                    for name in (
+                        "service-role/AWSLambdaBasicExecutionRole",
+                        "service-role/AWSLambdaVPCAccessExecutionRole",
+                        "AmazonEC2ContainerRegistryReadOnly",
+                    )
+                ),
                 (
-                    f"AwsSolutions::AwsSolutions-IAM4[Policy::{managed}/{name}]",
-                    "CDK's kubectl provider: Lambda logging, VPC ENIs and image pulls for the kubectl layer.",
-                )
-                for name in (
-                    "service-role/AWSLambdaBasicExecutionRole",
-                    "service-role/AWSLambdaVPCAccessExecutionRole",
-                    "AmazonEC2ContainerRegistryReadOnly",
-                )
-            ),
-            (
-                f"AwsSolutions::AwsSolutions-IAM4[Policy::{_ecr_public_policy_condition(provider)}]",
-                "CDK's kubectl provider pulls OCI Helm charts from ECR Public (the Karpenter chart lives there).",
-            ),
-            (
-                f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(provider.node.find_child('Handler'))}.Arn>:*]",
-                "The provider framework invokes versions and aliases of the kubectl handler function only.",
-            ),
-            (
-                "AwsSolutions::AwsSolutions-L1",
-                "The kubectl handler's runtime is chosen by aws-cdk-lib and moves with it.",
-            ),
-            (
-                "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
-                "CDK generates the provider's scoped inline policies; they grant only eks:DescribeCluster and invoke.",
-            ),
-            (
-                "HIPAA.Security::HIPAA.Security-LambdaDLQ",
-                "Invoked by CloudFormation through the provider framework, which reports every failure as a stack event.",
+                    f"AwsSolutions::AwsSolutions-IAM4[Policy::{_ecr_public_policy_condition(provider)}]",
+                    "CDK's kubectl provider pulls OCI Helm charts from ECR Public (the Karpenter chart lives there).",
+                ),
+                (
+                    f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(provider.node.find_child('Handler'))}.Arn>:*]",
+                    "The provider framework invokes versions and aliases of the kubectl handler function only.",
+                ),
             ),
         )
 

@@ -9,14 +9,13 @@ from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack, Stage, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_mwaa as mwaa
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from spark_platform.buckets import secure_bucket
-from spark_platform.compliance import acknowledge_wildcard_resources, logical_id, suppress
+from spark_platform.compliance import acknowledge_wildcard_resources, harden_cdk_lambdas, logical_id, suppress
 from spark_platform.config import OrchestrationConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.orchestration.dag_settings import platform_settings, stage_dags
@@ -268,53 +267,43 @@ class AirflowEnvironment(Construct):
         asset_bucket = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-{account}-{region}"
         for child in stack.node.children:
             if child.node.id.startswith("Custom::CDKBucketDeployment"):
-                for resource in child.node.find_all():
-                    if isinstance(resource, lambda_.CfnFunction):
-                        resource.reserved_concurrent_executions = 2
-                suppress(
+                harden_cdk_lambdas(
                     child,
-                    (
-                        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-                        "CDK's BucketDeployment handler writes its own logs with the basic execution policy.",
-                    ),
-                    (
-                        "AwsSolutions::AwsSolutions-L1",
-                        "The BucketDeployment handler's runtime is chosen by aws-cdk-lib and moves with it.",
-                    ),
-                    (
-                        "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
-                        "CDK generates the handler's inline policy: read the staged assets, write the MWAA source bucket.",
-                    ),
-                    (
-                        "HIPAA.Security::HIPAA.Security-LambdaDLQ",
-                        "Invoked synchronously by CloudFormation, which reports every failure as a stack event.",
-                    ),
-                    (
-                        "HIPAA.Security::HIPAA.Security-LambdaInsideVPC",
-                        "Copies assets between S3 buckets only; it needs no access to the VPC.",
-                    ),
-                    *(
+                    name="BucketDeployment handler",
+                    concurrency=2,
+                    inline_policy="read the staged assets, write the MWAA source bucket.",
+                    findings=(
                         (
-                            f"AwsSolutions::AwsSolutions-IAM5[Action::{action}]",
-                            "CDK's BucketDeployment grants: read the staged asset, replace the objects under dags/.",
-                        )
-                        for action in (
-                            "s3:GetBucket*",
-                            "s3:GetObject*",
-                            "s3:List*",
-                            "s3:Abort*",
-                            "s3:DeleteObject*",
-                            "kms:GenerateDataKey*",
-                            "kms:ReEncrypt*",
-                        )
-                    ),
-                    (
-                        f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(self.bucket)}.Arn>/*]",
-                        "The handler writes every object of the MWAA source bucket it deploys.",
-                    ),
-                    (
-                        f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{stack.partition}:s3:::{asset_bucket}/*]",
-                        "The handler reads the zipped DAGs that `cdk deploy` staged in the CDK assets bucket.",
+                            "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                            "CDK's BucketDeployment handler writes its own logs with the basic execution policy.",
+                        ),
+                        (
+                            "HIPAA.Security::HIPAA.Security-LambdaInsideVPC",
+                            "Copies assets between S3 buckets only; it needs no access to the VPC.",
+                        ),
+                        *(
+                            (
+                                f"AwsSolutions::AwsSolutions-IAM5[Action::{action}]",
+                                "CDK's BucketDeployment grants: read the staged asset, replace the objects under dags/.",
+                            )
+                            for action in (
+                                "s3:GetBucket*",
+                                "s3:GetObject*",
+                                "s3:List*",
+                                "s3:Abort*",
+                                "s3:DeleteObject*",
+                                "kms:GenerateDataKey*",
+                                "kms:ReEncrypt*",
+                            )
+                        ),
+                        (
+                            f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(self.bucket)}.Arn>/*]",
+                            "The handler writes every object of the MWAA source bucket it deploys.",
+                        ),
+                        (
+                            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{stack.partition}:s3:::{asset_bucket}/*]",
+                            "The handler reads the zipped DAGs that `cdk deploy` staged in the CDK assets bucket.",
+                        ),
                     ),
                 )
 
