@@ -66,7 +66,9 @@ class AirflowEnvironment(Construct):
             key=self.key,
             access_logs=access_logs,
             access_logs_prefix="mwaa-source/",
-            removal_policy=RemovalPolicy.DESTROY,
+            # A versioned bucket always keeps old versions, so CloudFormation could not delete
+            # it anyway; retaining it makes `cdk destroy` succeed instead of failing on it.
+            removal_policy=RemovalPolicy.RETAIN,
         )
 
         # DAG code and pipelines; the requirements file lives under a content-hash key, so a
