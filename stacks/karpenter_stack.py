@@ -26,6 +26,7 @@ class KarpenterStack(PlatformStack):
             cluster_name=config.cluster_name,
             config=config.karpenter,
             region=config.environment.region,
+            system_nodes=config.system_nodes.min_size,
         )
         CfnOutput(self, "NodeRoleArn", value=self.karpenter.node_role.role_arn)
         CfnOutput(self, "InterruptionQueueName", value=self.karpenter.interruption.queue.queue_name)

@@ -37,7 +37,6 @@ VARIANT = {
     },
     "system_nodes": {"instance_types": ["c7g.large"], "min_size": 1, "desired_size": 1, "max_size": 2},
     "karpenter": {
-        "amd64_fallback_enabled": True,
         "imds_hop_limit": 2,
         "executor": {"instance_families": ["c7g", "m7g"], "capacity_types": ["spot"]},
     },

@@ -92,7 +92,11 @@ def with_override(path: str, value: object) -> dict:
         ("karpenter.chart_version", "1.13.2", r"^karpenter\.chart_version: '1\.13\.2' is not a 1\.14\.x release"),
         ("karpenter.ami_alias", "al2@latest", r"^karpenter\.ami_alias: 'al2@latest' must be al2023@"),
         ("karpenter.imds_hop_limit", 3, r"^karpenter\.imds_hop_limit: 3 must be 1"),
-        ("karpenter.amd64_fallback_enabled", "yes", r"^karpenter\.amd64_fallback_enabled: expected true or false"),
+        (
+            "karpenter.amd64_fallback_enabled",
+            True,
+            r"^karpenter\.amd64_fallback_enabled: removed: job images are built for linux/arm64 only",
+        ),
         (
             "karpenter.driver",
             {"capacity_types": ["spot", "on-demand"]},
@@ -182,3 +186,16 @@ def test_documented_example_configuration_is_valid():
     config = load_config(str(ROOT / "examples" / "platform.yaml"))
     assert config.environment.account == "123456789012"
     assert config.cluster.admin_role_arns == ("arn:aws:iam::123456789012:role/PlatformAdmins",)
+
+
+def test_a_node_disk_that_cannot_hold_an_executors_local_dirs_next_to_the_images_is_refused():
+    data = copy.deepcopy(BASE)
+    data["karpenter"] = {"root_volume_gib": 100}
+    data["teams"] = [{"name": "analytics", "namespace": "spark-analytics"}]
+    with pytest.raises(
+        ConfigError,
+        match=r"^teams\[0\]\.executor_local_storage_gib: 80 GiB \(\+1 for logs\) does not fit the 64 GiB a 100 GiB node disk",
+    ):
+        from_mapping(data)
+    data["teams"][0]["executor_local_storage_gib"] = 60
+    assert from_mapping(data).karpenter.root_volume_gib == 100

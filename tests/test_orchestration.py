@@ -233,8 +233,8 @@ def _with_pipeline(tmp_path: Path, text: str) -> OrchestrationConfig:
     return OrchestrationConfig(pipelines_dir=str(directory))
 
 
-def _one_job(team: str, job_type: str, release: str) -> str:
-    job = f"{{id: a, entry_point: a.py, job_type: {job_type}, release_label: {release}}}"
+def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
+    job = f"{{id: a, entry_point: a.py, job_type: {job_type}, release_label: {release}{extra}}}"
     return f"team: {team}\npipelines: [{{id: p, jobs: [{job}]}}]"
 
 
@@ -256,6 +256,35 @@ def _one_job(team: str, job_type: str, release: str) -> str:
         (
             "team: analytics\npipelines: [{id: p, jobs: []}]",
             r"^pipelines: team\.yaml: pipelines\[0\]\.jobs: list at least one job",
+        ),
+        # Jobs the pipeline model accepts but no LimitRange, node or quota can hold.
+        (
+            _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executor_cores: 64"),
+            r"^pipelines: analytics__p\.a: the executor pod breaks the team's LimitRange: container "
+            r"spark-kubernetes-executor requests cpu 64000m > 32",
+        ),
+        (
+            _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executor_memory: 240g"),
+            r"^pipelines: analytics__p\.a: the executor pod breaks the team's LimitRange: .* memory 344064Mi > 256Gi",
+        ),
+        (
+            _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", driver_cores: 32"),
+            r"^pipelines: analytics__p\.a: the driver pod needs cpu 32\.1 > 15\.74 on the largest spark-driver node "
+            r"\(m7g\.4xlarge\); make it smaller or allow larger karpenter\.driver\.instance_sizes$",
+        ),
+        (
+            _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executors: 200, executor_cores: 4"),
+            r"^pipelines: analytics__p\.a: its pods together need requests\.cpu 821\.3 but team analytics's quota "
+            r"allows 400; lower executors or raise the team's quota$",
+        ),
+        (
+            _one_job(
+                "analytics",
+                "pyspark-analytics",
+                "emr-7.12.0-latest",
+                ", spark_conf: {spark.executor.memoryOverhead: lots}",
+            ),
+            r"^pipelines: analytics__p\.a\.spark_conf: spark\.executor\.memoryOverhead: 'lots' is not a size",
         ),
     ],
 )

@@ -124,3 +124,14 @@ def test_adding_a_team_changes_only_the_stack_it_lands_in(tmp_path):
         != (before.directory / f"{name}.template.json").read_bytes()
     )
     assert changed == ["spark-teams-2"]
+
+
+def test_worst_case_team_documents_fit_a_standard_ssm_parameter(worst_case_stack):
+    """Standard-tier parameters hold 4 KB ("Managing parameter tiers", Systems Manager guide);
+    the DAGs read the team document at every task, so it must not need the advanced tier."""
+    template = worst_case_stack.templates["spark-teams-1"]
+    documents = [
+        deployed(r["Properties"]["Value"]) for r in template["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"
+    ]
+    assert len(documents) == teams_per_stack()
+    assert max(len(document) for document in documents) <= 4096

@@ -16,7 +16,6 @@ from spark_platform.tenancy import base36, job_service_account_pattern
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 
 from .conftest import VARIANT, render, synthesize
-from .scheduling import allowed_values, as_pool, fits
 
 TEAMS = "spark-teams-1"
 KUBERNETES_VERSION = "1.35"
@@ -292,55 +291,6 @@ def test_pod_templates_are_published_as_assets_and_match_the_files(sandbox):
     assert len(pod_templates["Resource"]) == 2
 
 
-def spark_pools(synth) -> dict[str, dict]:
-    return {pool["metadata"]["name"]: pool for pool in synth.manifests("NodePool")}
-
-
-def system_nodes(synth) -> dict:
-    nodegroup = next(iter(synth.resources("AWS::EKS::Nodegroup").values()))["Properties"]
-    taints = [{"key": t["Key"], "value": t["Value"], "effect": "NoSchedule"} for t in nodegroup["Taints"]]
-    return as_pool("system", labels=nodegroup["Labels"], taints=taints, requirements=[])
-
-
-@pytest.mark.parametrize("fixture", ["sandbox", "variant"])
-def test_every_template_fits_a_pool_and_drivers_never_fit_spot(fixture, request):
-    synth = request.getfixturevalue(fixture)
-    pools = spark_pools(synth)
-    for name, template in all_templates(synth.config):
-        fitting = [pool for pool in pools.values() if fits(template, pool)]
-        assert fitting, f"{name} fits no NodePool: its pods would stay Pending"
-        assert not fits(template, system_nodes(synth)), f"{name} could land on the system nodes"
-        if name.endswith("driver"):
-            for pool in fitting:
-                assert allowed_values("karpenter.sh/capacity-type", template, pool) == {"on-demand"}, pool["metadata"][
-                    "name"
-                ]
-            assert [p["metadata"]["name"] for p in fitting] == ["spark-driver"]
-        else:
-            assert "spark-executor" in [p["metadata"]["name"] for p in fitting]
-
-
-def test_template_matching_catches_a_toleration_that_matches_no_taint(sandbox):
-    """The mistake public blueprints ship: a toleration for a taint no pool has."""
-    template = executor_template(sandbox.config.teams[0])
-    broken = copy.deepcopy(template)
-    broken["spec"]["tolerations"][0]["value"] = "executor"  # the pools taint with "spark-executor"
-    assert not any(fits(broken, pool) for pool in spark_pools(sandbox).values())
-    # A driver template without the on-demand selector, on a driver pool someone opened to
-    # spot: the check sees that the driver could be placed on spot capacity.
-    loose_driver = copy.deepcopy(driver_template(sandbox.config.teams[0]))
-    del loose_driver["spec"]["nodeSelector"]["karpenter.sh/capacity-type"]
-    spot_pool = copy.deepcopy(spark_pools(sandbox)["spark-driver"])
-    for requirement in spot_pool["spec"]["template"]["spec"]["requirements"]:
-        if requirement["key"] == "karpenter.sh/capacity-type":
-            requirement["values"] = ["spot", "on-demand"]
-    assert fits(loose_driver, spot_pool)
-    assert "spot" in allowed_values("karpenter.sh/capacity-type", loose_driver, spot_pool)
-    # The shipped driver template stays on on-demand even on that pool.
-    shipped = driver_template(sandbox.config.teams[0])
-    assert allowed_values("karpenter.sh/capacity-type", shipped, spot_pool) == {"on-demand"}
-
-
 def test_driver_is_protected_from_voluntary_disruption(sandbox):
     assert driver_template(sandbox.config.teams[0])["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true"
 
@@ -405,8 +355,22 @@ def test_each_team_publishes_outputs_and_a_machine_readable_document(sandbox):
         "log_group",
         "monitoring_configuration",
         "spark_conf",
+        "job_submitter",
     }
     assert document["namespace"] == "spark-analytics"
+
+
+def test_the_team_document_carries_what_an_ad_hoc_submission_needs(sandbox):
+    """`aws emr-containers start-job-run` with the document's spark_conf and job_submitter places
+    the job runner and turns on decommissioning, like the DAGs do."""
+    document = team_document(sandbox, "analytics")
+    submitter = document["job_submitter"]
+    assert submitter["jobsubmitter.node.selector.karpenter.sh/capacity-type"] == "on-demand"
+    assert submitter["jobsubmitter.node.toleration.spark-platform/role"] == "spark-driver"
+    assert submitter["jobsubmitter.node.toleration.spark-platform/role.effect"] == "NoSchedule"
+    conf = document["spark_conf"]
+    assert conf["spark.decommission.enabled"] == conf["spark.storage.decommission.shuffleBlocks.enabled"] == "true"
+    assert conf["spark.storage.decommission.fallbackStorage.path"] == document["data_uri"] + "spark-fallback/"
 
 
 def test_execution_roles_can_pull_the_job_images(sandbox):

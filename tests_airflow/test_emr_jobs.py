@@ -123,7 +123,7 @@ def dag_for(dags_folder: Path, dag_id: str, **overrides):
         from dataclasses import replace
 
         pipeline = replace(pipeline, **overrides)
-    return build_dag(pipeline, documents, settings["job_types"])
+    return build_dag(pipeline, documents, settings)
 
 
 def prepared_task(dag, task_id: str):

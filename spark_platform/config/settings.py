@@ -333,33 +333,21 @@ def _executor_pool() -> NodePoolConfig:
     )
 
 
-def _amd64_pool() -> NodePoolConfig:
-    return NodePoolConfig(
-        instance_families=("c6i", "c7i", "m6i", "m7i", "r6i", "r7i"),
-        capacity_types=("spot", "on-demand"),
-        cpu_limit=500,
-        memory_limit_gib=2000,
-        consolidate_after="10m",
-        expire_after="24h",
-        termination_grace_period="1h",
-    )
-
-
 @dataclass(frozen=True, kw_only=True)
 class KarpenterConfig:
     """Karpenter: controller version, node class defaults and the Spark NodePools."""
 
     chart_version: str = "1.14.1"
     ami_alias: str = "al2023@latest"
-    root_volume_gib: int = 100
+    # Holds one executor's local dirs (80 GiB by default) next to the images on types with no
+    # NVMe; "d" types keep pods and images on their instance store (RAID0) instead.
+    root_volume_gib: int = 150
     # 1 keeps containers away from the instance metadata service (and the node role):
     # EMR on EKS jobs get credentials from their execution role and the Region from env.
     imds_hop_limit: int = 1
     max_pods: int = 110
     driver: NodePoolConfig = field(default_factory=_driver_pool)
     executor: NodePoolConfig = field(default_factory=_executor_pool)
-    amd64_fallback_enabled: bool = False
-    amd64_fallback: NodePoolConfig = field(default_factory=_amd64_pool)
 
     def __post_init__(self) -> None:
         if not _CHART_VERSION.match(self.chart_version):
@@ -382,7 +370,6 @@ class KarpenterConfig:
             _fail("karpenter.max_pods", f"{self.max_pods} must be between 10 and 737")
         self.driver.validate("karpenter.driver", arm64=True)
         self.executor.validate("karpenter.executor", arm64=True)
-        self.amd64_fallback.validate("karpenter.amd64_fallback", arm64=False)
         if tuple(self.driver.capacity_types) != ("on-demand",):
             _fail(
                 "karpenter.driver.capacity_types",
@@ -428,6 +415,20 @@ RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-
 _S3_LOCATION = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>([A-Za-z0-9!_.*'()=-]+/)*)$")
 _GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,64}$")
 _MAX_LOCATION_LENGTH = 128
+
+
+# A Spark pod asks for its local-dir size plus this much ephemeral storage (container logs and
+# the writable layer); see pod_templates/*.yaml.
+POD_LOG_HEADROOM_GIB = 1
+# On a node whose pods live on the root EBS volume, room is kept for the job images (an EMR
+# Spark image unpacks to roughly 10 GiB; two releases side by side) and the OS.
+IMAGES_AND_OS_GIB = 25
+
+
+def node_disk_for_pods_gib(root_volume_gib: int) -> float:
+    """What pods may fill on a root volume: kubelet keeps 10% (eviction) and 1 GiB (kube-reserved),
+    and the images and OS need their share, which Kubernetes does not count against pods."""
+    return root_volume_gib * 0.9 - 1 - IMAGES_AND_OS_GIB
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -661,6 +662,16 @@ class PlatformConfig:
             duplicates = sorted({value for value in values if values.count(value) > 1})
             if duplicates:
                 _fail("teams", f"{attribute} {duplicates[0]!r} is used by more than one team; each team needs its own")
+        disk = node_disk_for_pods_gib(self.karpenter.root_volume_gib)
+        for index, team in enumerate(self.teams):
+            for name in ("driver_local_storage_gib", "executor_local_storage_gib"):
+                if getattr(team, name) + POD_LOG_HEADROOM_GIB > disk:
+                    _fail(
+                        f"teams[{index}].{name}",
+                        f"{getattr(team, name)} GiB (+{POD_LOG_HEADROOM_GIB} for logs) does not fit the {disk:g} GiB a "
+                        f"{self.karpenter.root_volume_gib} GiB node disk leaves for pods next to images; lower it or raise "
+                        "karpenter.root_volume_gib",
+                    )
         if self.environment.region not in EMR_BASE_IMAGE_ACCOUNTS:
             _fail("environment.region", f"{self.environment.region!r} has no EMR on EKS base image registry")
         if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
@@ -713,6 +724,14 @@ class PlatformConfig:
 # Building a PlatformConfig from plain data (a YAML file or cdk.json context).
 
 
+# Settings that existed once, with why they went and what to do instead.
+_NO_AMD64 = (
+    "removed: job images are built for linux/arm64 only (scripts/build_image.py), so an x86 pool could "
+    "never run an executor; delete the setting and widen karpenter.executor.instance_families instead"
+)
+REMOVED_FIELDS = {"karpenter.amd64_fallback_enabled": _NO_AMD64, "karpenter.amd64_fallback": _NO_AMD64}
+
+
 def from_mapping(data: Mapping[str, typing.Any]) -> PlatformConfig:
     """Build and validate a :class:`PlatformConfig` from nested plain data."""
     return _build(PlatformConfig, data, "")
@@ -728,6 +747,10 @@ def _build(cls: type, data: typing.Any, path: str, defaults: typing.Any = None) 
     if not isinstance(data, Mapping):
         _fail(label, f"expected a mapping, got {type(data).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    for name in data:
+        removed = REMOVED_FIELDS.get(f"{path}.{name}" if path else name)
+        if removed:
+            _fail(f"{path}.{name}" if path else name, removed)
     unknown = sorted(set(data) - set(fields))
     if unknown:
         _fail(label, f"unknown field {unknown[0]!r}; allowed: {', '.join(fields)}")

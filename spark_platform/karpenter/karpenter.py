@@ -43,7 +43,9 @@ class Karpenter(Construct):
         cluster_name: str,
         config: KarpenterConfig,
         region: str,
+        system_nodes: int = 2,
     ) -> None:
+        """``system_nodes``: the system node group's minimum size, where the controller runs."""
         super().__init__(scope, construct_id)
         self.config = config
 
@@ -115,7 +117,10 @@ class Karpenter(Construct):
             wait=True,
             timeout=Duration.minutes(10),
             values=chart_values(
-                cluster_name=cluster_name, queue_name=self.interruption.queue.queue_name, region=region
+                cluster_name=cluster_name,
+                queue_name=self.interruption.queue.queue_name,
+                region=region,
+                system_nodes=system_nodes,
             ),
         )
         for prerequisite in (
@@ -152,12 +157,17 @@ class Karpenter(Construct):
             self.node_pools[name] = pool
 
 
-def chart_values(*, cluster_name: str, queue_name: str, region: str) -> dict[str, Any]:
-    """Helm values: the controller runs on the tainted system nodes, never on its own nodes."""
+def chart_values(*, cluster_name: str, queue_name: str, region: str, system_nodes: int) -> dict[str, Any]:
+    """Helm values: the controller runs on the tainted system nodes, never on its own nodes.
+
+    The chart keeps replicas on different nodes (required pod anti-affinity on the hostname),
+    so there are never more replicas than the system node group's minimum size: a second
+    replica on a one-node group would stay Pending and block the Helm release's wait.
+    """
     return {
         "settings": {"clusterName": cluster_name, "interruptionQueue": queue_name},
         "serviceAccount": {"name": SERVICE_ACCOUNT},
-        "replicas": 2,
+        "replicas": min(2, system_nodes),
         "nodeSelector": dict(SYSTEM_NODE_LABEL),
         "tolerations": [{"key": SYSTEM_TAINT.key, "operator": "Exists", "effect": "NoSchedule"}],
         "controller": {

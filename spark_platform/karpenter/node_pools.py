@@ -11,7 +11,6 @@ NODE_CLASS_FILE = "karpenter/ec2nodeclass-spark.yaml"
 POOL_FILES = {
     "spark-driver": "karpenter/nodepool-spark-driver.yaml",
     "spark-executor": "karpenter/nodepool-spark-executor.yaml",
-    "spark-executor-amd64": "karpenter/nodepool-spark-executor-amd64.yaml",
 }
 
 # The node label and taint that tie Spark pods to their pools (pod templates use these).
@@ -56,11 +55,8 @@ def node_pool_manifest(name: str, pool: NodePoolConfig) -> dict[str, Any]:
 
 
 def node_pool_manifests(config: KarpenterConfig) -> dict[str, dict[str, Any]]:
-    """The enabled NodePools by name."""
-    pools = {
+    """The Spark NodePools by name."""
+    return {
         "spark-driver": node_pool_manifest("spark-driver", config.driver),
         "spark-executor": node_pool_manifest("spark-executor", config.executor),
     }
-    if config.amd64_fallback_enabled:
-        pools["spark-executor-amd64"] = node_pool_manifest("spark-executor-amd64", config.amd64_fallback)
-    return pools

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from spark_platform.images import JOB_TYPES
+from spark_platform.jobs.submission import PLATFORM_SPARK_CONF_KEYS, job_submitter_properties
 
 DAGS_DIR = Path(__file__).resolve().parent.parent.parent / "orchestration" / "dags"
 
@@ -17,6 +18,9 @@ def platform_settings(*, name_prefix: str, region: str) -> dict:
         "name_prefix": name_prefix,
         "region": region,
         "job_types": {name: dict(kind.spark_conf) for name, kind in sorted(JOB_TYPES.items())},
+        # Placement of EMR's job-runner pod, and the spark-defaults each team document holds.
+        "job_submitter": job_submitter_properties(),
+        "platform_spark_conf_keys": list(PLATFORM_SPARK_CONF_KEYS),
     }
 
 

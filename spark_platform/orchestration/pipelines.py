@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
-from spark_platform.config import ConfigError, PlatformConfig
+from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
+from spark_platform.images import JOB_TYPES
+from spark_platform.jobs.emr_pods import JobSpec, job_pods
+from spark_platform.jobs.fit import job_problems
+from spark_platform.jobs.spark_resources import SparkSettingError, is_python
+from spark_platform.jobs.submission import job_submitter_properties
+from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
 DAGS_DIR = REPOSITORY_ROOT / "orchestration" / "dags"
@@ -66,4 +73,43 @@ def check_pipelines(config: PlatformConfig) -> list:
                     f"{where}.{job.id}: no {job.job_type} image is built for {job.release_label}; "
                     "add the release to that job type under images"
                 )
+            check_job_runs(config, team, job_spec(pipeline, job), where=f"{where}.{job.id}")
     return pipelines
+
+
+def job_spec(pipeline, job) -> JobSpec:
+    """A pipeline job as EMR receives it: the job type's Spark settings, then the job's own."""
+    return JobSpec(
+        name=f"{pipeline.dag_id}.{job.id}",
+        release_label=job.release_label,
+        python=is_python(job.entry_point),
+        executors=job.executors,
+        executor_cores=job.executor_cores,
+        executor_memory=job.executor_memory,
+        driver_cores=job.driver_cores,
+        driver_memory=job.driver_memory,
+        spark_conf={**JOB_TYPES[job.job_type].spark_conf, **job.spark_conf},
+    )
+
+
+def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:
+    """Raise, naming the job and the limit, when a pod of the job would be rejected or fit no node."""
+    try:
+        pods = job_pods(
+            replace(spec, executors=1),
+            namespace=team.namespace,
+            driver_template=driver_template(team),
+            executor_template=executor_template(team),
+            submitter_properties=job_submitter_properties(),
+        )
+        problems = job_problems(
+            pods,
+            team=team,
+            namespace_objects=namespace_manifests(team),
+            karpenter=config.karpenter,
+            executors=spec.executors,
+        )
+    except SparkSettingError as error:
+        raise ConfigError(f"{where}.spark_conf: {error}") from None
+    if problems:
+        raise ConfigError(f"{where}: {problems[0]}")

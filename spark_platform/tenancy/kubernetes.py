@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from spark_platform.config import TeamConfig
+from spark_platform.config.settings import POD_LOG_HEADROOM_GIB
 from spark_platform.manifests import load_manifest, load_manifests
 
 DRIVER_TEMPLATE = "pod_templates/driver.yaml"
@@ -19,6 +20,14 @@ def _render(path: str, team: TeamConfig, local_storage_gib: int) -> dict[str, An
         {
             ("metadata", "labels", "spark-platform/team"): team.name,
             ("spec", "volumes", 0, "emptyDir", "sizeLimit"): f"{local_storage_gib}Gi",
+            (
+                "spec",
+                "containers",
+                0,
+                "resources",
+                "requests",
+                "ephemeral-storage",
+            ): f"{local_storage_gib + POD_LOG_HEADROOM_GIB}Gi",
         },
     )
 
@@ -47,6 +56,7 @@ def namespace_manifests(team: TeamConfig) -> list[dict[str, Any]]:
             },
             {
                 ("metadata", "namespace"): team.namespace,
+                ("spec", "limits", 0, "default", "cpu"): str(quota.max_container_cpu),
                 ("spec", "limits", 0, "max", "cpu"): str(quota.max_container_cpu),
                 ("spec", "limits", 0, "max", "memory"): f"{quota.max_container_memory_gib}Gi",
             },

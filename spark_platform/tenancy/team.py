@@ -18,6 +18,7 @@ from constructs import Construct
 
 from spark_platform.compliance import acknowledge_wildcard_resources
 from spark_platform.config import TeamConfig, s3_location_parts
+from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
@@ -211,11 +212,20 @@ class SparkTeam(Construct):
             "logs_uri": self.logs_uri,
             "log_group": self.log_group.log_group_name,
             "monitoring_configuration": self.monitoring_configuration,
-            "spark_conf": {
-                "spark.kubernetes.driver.podTemplateFile": driver.s3_object_url,
-                "spark.kubernetes.executor.podTemplateFile": executor.s3_object_url,
-            },
+            # What every submission of this team carries: the DAGs read both; an ad-hoc
+            # `aws emr-containers start-job-run` passes them as the spark-defaults and
+            # emr-job-submitter classifications (README, "Submitting a job by hand").
+            "spark_conf": self.platform_spark_conf,
+            "job_submitter": job_submitter_properties(),
         }
+
+    @property
+    def platform_spark_conf(self) -> dict[str, str]:
+        return platform_spark_conf(
+            driver_template=self.pod_templates["driver"].s3_object_url,
+            executor_template=self.pod_templates["executor"].s3_object_url,
+            fallback_uri=f"{self.data_uri}{FALLBACK_FOLDER}",
+        )
 
     def _template_asset(self, construct_id: str, file_name: str, template: dict[str, Any]) -> assets.Asset:
         # Rendered into the cloud assembly directory, then staged by content hash: two synths

@@ -58,8 +58,10 @@ def _artifact(pipeline: Pipeline, path: str) -> str:
     return path if path.startswith("s3://") else _team(pipeline, "artifacts_uri") + path.lstrip("/")
 
 
-def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: dict[str, str]) -> dict:
-    """spark-defaults: the job type's settings, then the job's own, then what the platform owns."""
+def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: dict[str, str], settings: dict) -> dict:
+    """spark-defaults: the job type's settings, then the job's own, then what the platform owns
+    (pod templates, decommissioning: read from the team document when the task renders). The
+    emr-job-submitter classification puts EMR's job-runner pod on an on-demand driver node."""
     properties = {**job_type_conf, **job.spark_conf}
     jars = [jar for jar in properties.get("spark.jars", "").split(",") if jar]
     jars += [_artifact(pipeline, jar) for jar in job.extra_jars]
@@ -68,12 +70,14 @@ def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: di
     properties.update(
         {
             "spark.kubernetes.container.image": jinja(f"spark_platform.image('{job.job_type}', '{job.release_label}')"),
-            "spark.kubernetes.driver.podTemplateFile": _team(pipeline, "pod_templates.driver"),
-            "spark.kubernetes.executor.podTemplateFile": _team(pipeline, "pod_templates.executor"),
+            **{key: _team(pipeline, f"spark_conf['{key}']") for key in settings["platform_spark_conf_keys"]},
         }
     )
     return {
-        "applicationConfiguration": [{"classification": "spark-defaults", "properties": properties}],
+        "applicationConfiguration": [
+            {"classification": "spark-defaults", "properties": properties},
+            {"classification": "emr-job-submitter", "properties": dict(settings["job_submitter"])},
+        ],
         "monitoringConfiguration": {
             "persistentAppUI": "ENABLED",
             "cloudWatchMonitoringConfiguration": {
@@ -85,11 +89,8 @@ def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: di
     }
 
 
-def build_dag(
-    pipeline: Pipeline,
-    documents: PlatformDocuments,
-    job_types: dict[str, dict[str, str]],
-) -> DAG:
+def build_dag(pipeline: Pipeline, documents: PlatformDocuments, settings: dict) -> DAG:
+    """``settings``: the platform.json the CDK app writes next to the DAGs."""
     dag = DAG(
         dag_id=pipeline.dag_id,
         description=pipeline.description or None,
@@ -124,7 +125,7 @@ def build_dag(
                     }
                 },
                 configuration_overrides=configuration_overrides(
-                    pipeline, job, _job_type_conf(job_types, pipeline, job)
+                    pipeline, job, _job_type_conf(settings["job_types"], pipeline, job), settings
                 ),
                 job_retry_max_attempts=job.job_retry_max_attempts,
                 tags={"spark-platform": documents.name_prefix, "team": pipeline.team, "pipeline": pipeline.id},
@@ -152,8 +153,7 @@ def _job_type_conf(job_types: dict[str, dict[str, str]], pipeline: Pipeline, job
 def build_dags(dags_folder: Path) -> dict[str, DAG]:
     settings = platform_settings(dags_folder)
     documents = PlatformDocuments(name_prefix=settings["name_prefix"], region=settings["region"])
-    job_types = settings["job_types"]
     return {
-        pipeline.dag_id: build_dag(pipeline, documents, job_types)
+        pipeline.dag_id: build_dag(pipeline, documents, settings)
         for pipeline in load_pipelines(dags_folder / "pipelines")
     }

@@ -1,0 +1,116 @@
+"""The resources Spark on Kubernetes asks for, as the Spark of each EMR release computes them.
+
+Spark sets the container's memory request and limit to ``memory + overhead`` and its CPU
+request to the cores; it sets no CPU limit unless ``spark.kubernetes.*.limit.cores`` is given.
+Overhead is ``spark.{driver,executor}.memoryOverhead`` when set, else ``max(384 MiB, factor x
+memory)``, the factor being 0.10 for JVM applications and 0.40 for non-JVM ones (PySpark), the
+latter handed from the driver to its executors (Spark 3.3-3.5 ``BasicDriverFeatureStep`` and
+``BasicExecutorFeatureStep``; "Running Spark on Kubernetes", spark.kubernetes.memoryOverheadFactor).
+Every EMR release the platform accepts (emr-6.10.0 and later 6.x and 7.x) ships Spark 3.3-3.5
+("Amazon EMR on EKS release versions" in the EMR on EKS Development Guide) and EMR on EKS keeps
+these defaults.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from spark_platform.emr_releases import parse_release_label
+
+MIN_OVERHEAD_MIB = 384
+JVM_OVERHEAD_FACTOR = 0.10
+NON_JVM_OVERHEAD_FACTOR = 0.40
+_SIZE = re.compile(r"^(?P<number>[0-9]+)(?P<unit>[kmgt]?)b?$", re.IGNORECASE)
+_MIB_PER_UNIT = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024, "": 1 / (1024 * 1024)}
+
+
+class SparkSettingError(ValueError):
+    pass
+
+
+def mebibytes(size: str, *, setting: str) -> int:
+    """A JVM-style size (4g, 512m, 1t) in MiB, as Spark reads memory settings."""
+    match = _SIZE.match(str(size).strip())
+    if not match:
+        raise SparkSettingError(f"{setting}: {size!r} is not a size such as 4g or 512m")
+    return math.ceil(int(match["number"]) * _MIB_PER_UNIT[match["unit"].lower()])
+
+
+def is_python(entry_point: str) -> bool:
+    """Spark treats .py entry points as non-JVM (PySpark) applications."""
+    return entry_point.lower().endswith(".py")
+
+
+@dataclass(frozen=True)
+class ContainerResources:
+    cpu_milli: int
+    memory_mib: int  # request = limit
+    cpu_limit_milli: int | None = None
+
+    def as_kubernetes(self, ephemeral_storage: str | None = None) -> dict[str, dict[str, str]]:
+        requests = {"cpu": f"{self.cpu_milli}m", "memory": f"{self.memory_mib}Mi"}
+        limits = {"memory": f"{self.memory_mib}Mi"}
+        if self.cpu_limit_milli is not None:
+            limits["cpu"] = f"{self.cpu_limit_milli}m"
+        if ephemeral_storage:
+            requests["ephemeral-storage"] = ephemeral_storage
+        return {"requests": requests, "limits": limits}
+
+
+def _cores_milli(value: str, *, setting: str) -> int:
+    text = str(value).strip()
+    try:
+        if text.endswith("m"):
+            return int(text[:-1])
+        return math.ceil(float(text) * 1000)
+    except ValueError:
+        raise SparkSettingError(f"{setting}: {value!r} is not a number of cores such as 2, 0.5 or 500m") from None
+
+
+def spark_container(
+    role: str,
+    *,
+    release_label: str,
+    python: bool,
+    cores: int,
+    memory: str,
+    spark_conf: Mapping[str, str],
+) -> ContainerResources:
+    """Requests and limits of the driver (``role="driver"``) or of one executor."""
+    major = int(parse_release_label(release_label).version.split(".")[0])
+    if major not in (6, 7):
+        raise SparkSettingError(
+            f"{release_label}: the Spark memory overhead of EMR {major}.x is not modelled; extend spark_platform/jobs/spark_resources.py"
+        )
+    memory_mib = mebibytes(spark_conf.get(f"spark.{role}.memory", memory), setting=f"spark.{role}.memory")
+    explicit = spark_conf.get(f"spark.{role}.memoryOverhead")
+    if explicit is not None:
+        overhead = mebibytes(
+            explicit if not str(explicit).isdigit() else f"{explicit}m", setting=f"spark.{role}.memoryOverhead"
+        )
+    else:
+        factor = float(
+            spark_conf.get(
+                f"spark.{role}.memoryOverheadFactor",
+                spark_conf.get(
+                    "spark.kubernetes.memoryOverheadFactor", NON_JVM_OVERHEAD_FACTOR if python else JVM_OVERHEAD_FACTOR
+                ),
+            )
+        )
+        overhead = max(MIN_OVERHEAD_MIB, int(factor * memory_mib))
+    pyspark_memory = spark_conf.get("spark.executor.pyspark.memory") if role == "executor" else None
+    extra = mebibytes(pyspark_memory, setting="spark.executor.pyspark.memory") if pyspark_memory else 0
+    cores_setting = f"spark.kubernetes.{role}.request.cores"
+    cpu = _cores_milli(
+        spark_conf.get(cores_setting, spark_conf.get(f"spark.{role}.cores", cores)), setting=cores_setting
+    )
+    limit_setting = f"spark.kubernetes.{role}.limit.cores"
+    limit = spark_conf.get(limit_setting)
+    return ContainerResources(
+        cpu_milli=cpu,
+        memory_mib=memory_mib + overhead + extra,
+        cpu_limit_milli=_cores_milli(limit, setting=limit_setting) if limit is not None else None,
+    )

@@ -1,0 +1,71 @@
+"""What every job submission carries besides the job's own settings.
+
+EMR on EKS reads two kinds of platform settings from ``configurationOverrides``:
+
+- the ``emr-job-submitter`` classification places the job submitter ("job-runner") pod, which
+  pod templates never reach ("Using job submitter classification", EMR on EKS Development
+  Guide). Without it the pod has no tolerations, and every node of this cluster is tainted, so
+  it would stay Pending and the job would never start. It goes where drivers go: Graviton,
+  on-demand (EMR recommends on-demand for it: losing it fails the job), the driver pool.
+- ``spark-defaults`` the platform owns: the team's pod templates, and Spark's graceful
+  decommissioning, so that executors on a node that is interrupted (spot), expired or drained
+  hand their shuffle and cached blocks to other executors, or to the team's S3 prefix, instead
+  of failing the stage ("Spark graceful decommissioning" / "Using Spot instances with Amazon EMR
+  on EKS"; Spark's ``spark.decommission.*`` and ``spark.storage.decommission.*`` settings).
+
+The DAG factory, the team document (for ad-hoc ``start-job-run``) and the job-run twin in the
+tests all take these from here, so there is one definition of what a submission needs.
+"""
+
+from __future__ import annotations
+
+ARCH_LABEL = "kubernetes.io/arch"
+CAPACITY_LABEL = "karpenter.sh/capacity-type"
+ROLE_LABEL = "spark-platform/role"
+DRIVER_ROLE = "spark-driver"
+EXECUTOR_ROLE = "spark-executor"
+
+JOB_SUBMITTER = "emr-job-submitter"
+# Under the team's data prefix: Spark's fallback storage for blocks of decommissioned executors.
+FALLBACK_FOLDER = "spark-fallback/"
+SPARK_DEFAULTS = "spark-defaults"
+
+
+def job_submitter_properties() -> dict[str, str]:
+    """Node selectors and the toleration that put the job runner on an on-demand driver node."""
+    return {
+        f"jobsubmitter.node.selector.{ARCH_LABEL}": "arm64",
+        f"jobsubmitter.node.selector.{CAPACITY_LABEL}": "on-demand",
+        f"jobsubmitter.node.selector.{ROLE_LABEL}": DRIVER_ROLE,
+        f"jobsubmitter.node.toleration.{ROLE_LABEL}": DRIVER_ROLE,
+        f"jobsubmitter.node.toleration.{ROLE_LABEL}.effect": "NoSchedule",
+    }
+
+
+def decommissioning_conf(fallback_uri: str) -> dict[str, str]:
+    """Spark settings that survive losing an executor's node; ``fallback_uri`` ends with '/'."""
+    return {
+        "spark.decommission.enabled": "true",
+        # Spark's pre-stop hook runs this script; EMR's images ship it in /usr/bin, not in
+        # Spark's default /opt (EMR on EKS best-practices guide, "Node Decommission").
+        "spark.kubernetes.decommission.script": "/usr/bin/decom.sh",
+        "spark.storage.decommission.enabled": "true",
+        "spark.storage.decommission.shuffleBlocks.enabled": "true",
+        "spark.storage.decommission.rddBlocks.enabled": "true",
+        # Blocks no surviving executor can take go to the team's own S3 prefix; Spark deletes
+        # the application's folder there when the application ends.
+        "spark.storage.decommission.fallbackStorage.path": fallback_uri,
+        "spark.storage.decommission.fallbackStorage.cleanUp": "true",
+    }
+
+
+def platform_spark_conf(*, driver_template: str, executor_template: str, fallback_uri: str) -> dict[str, str]:
+    """The spark-defaults a job may not change (see RESERVED_SPARK_CONF in the DAG model)."""
+    return {
+        "spark.kubernetes.driver.podTemplateFile": driver_template,
+        "spark.kubernetes.executor.podTemplateFile": executor_template,
+        **decommissioning_conf(fallback_uri),
+    }
+
+
+PLATFORM_SPARK_CONF_KEYS = tuple(platform_spark_conf(driver_template="", executor_template="", fallback_uri=""))

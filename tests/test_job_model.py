@@ -1,0 +1,87 @@
+"""The job model's arithmetic: Spark's container sizes, Karpenter's allocatable, EMR's submitter."""
+
+from __future__ import annotations
+
+import pytest
+
+from spark_platform.jobs.capacity import instance_shape, kube_reserved_cpu_milli
+from spark_platform.jobs.emr_pods import SubmitterPropertyError, submitter_placement
+from spark_platform.jobs.spark_resources import SparkSettingError, spark_container
+from spark_platform.jobs.submission import job_submitter_properties
+
+
+def container(role="executor", python=False, cores=4, memory="16g", **conf):
+    return spark_container(
+        role, release_label="emr-7.12.0-latest", python=python, cores=cores, memory=memory, spark_conf=conf
+    )
+
+
+def test_jvm_jobs_get_ten_percent_overhead_and_pyspark_forty_with_a_384_mib_floor():
+    assert container(memory="16g").memory_mib == 16384 + 1638
+    assert container(memory="16g", python=True).memory_mib == 16384 + 6553
+    assert container(memory="1g").memory_mib == 1024 + 384
+    assert container(memory="1g", python=True).memory_mib == 1024 + 409
+
+
+def test_explicit_overhead_settings_win_and_pyspark_memory_is_added():
+    assert container(**{"spark.executor.memoryOverhead": "2g"}).memory_mib == 16384 + 2048
+    assert container(**{"spark.executor.memoryOverheadFactor": "0.2"}).memory_mib == 16384 + 3276
+    assert container(python=True, **{"spark.kubernetes.memoryOverheadFactor": "0.1"}).memory_mib == 16384 + 1638
+    assert container(python=True, **{"spark.executor.pyspark.memory": "2g"}).memory_mib == 16384 + 6553 + 2048
+
+
+def test_cpu_request_follows_request_cores_and_a_cpu_limit_only_when_asked():
+    assert container(cores=4).as_kubernetes()["requests"]["cpu"] == "4000m"
+    assert "cpu" not in container(cores=4).as_kubernetes()["limits"]
+    tuned = container(
+        cores=4, **{"spark.kubernetes.executor.request.cores": "3500m", "spark.kubernetes.executor.limit.cores": "4"}
+    )
+    assert tuned.as_kubernetes()["requests"]["cpu"] == "3500m"
+    assert tuned.as_kubernetes()["limits"]["cpu"] == "4000m"
+
+
+def test_an_unknown_emr_major_release_is_refused_rather_than_guessed():
+    with pytest.raises(SparkSettingError, match=r"EMR 8\.x is not modelled"):
+        spark_container("driver", release_label="emr-8.0.0-latest", python=False, cores=1, memory="1g", spark_conf={})
+
+
+def test_allocatable_follows_karpenter_reservations():
+    shape = instance_shape("m7g", "4xlarge")
+    assert (shape.vcpus, shape.memory_gib, shape.eni_pods) == (16, 64, 8 * 29 + 2)
+    # 60 + 10 + 10 + 30 millicores for 16 cores
+    assert kube_reserved_cpu_milli(16000) == 110
+    room = shape.allocatable(max_pods=110, root_volume_gib=150)
+    memory_mib = 64 * 1024 - 64
+    memory_mib -= -(-memory_mib * 75 // 1000)  # 7.5% to the hypervisor, rounded up
+    memory_mib -= 11 * 234 + 255 + 100
+    assert room.memory_bytes == memory_mib * 1024 * 1024
+    assert room.cpu_milli == 15890 and room.pods == 110
+    assert room.ephemeral_bytes == int(150 * 1024**3 * 0.9 - 1024**3)
+    nvme = instance_shape("r7gd", "16xlarge")
+    assert nvme.nvme_gb == 64 * 59.25  # 2 x 1900 GB, rounded down per vCPU
+    assert instance_shape("c7g", "24xlarge") is None  # c7g stops at 16xlarge
+
+
+def test_the_submitter_classification_places_the_job_runner_on_on_demand_driver_nodes():
+    selector, tolerations = submitter_placement(job_submitter_properties())
+    assert selector == {
+        "kubernetes.io/arch": "arm64",
+        "karpenter.sh/capacity-type": "on-demand",
+        "spark-platform/role": "spark-driver",
+    }
+    assert tolerations == [
+        {"key": "spark-platform/role", "effect": "NoSchedule", "operator": "Equal", "value": "spark-driver"}
+    ]
+
+
+def test_a_submitter_toleration_without_its_effect_is_refused_as_emr_documents():
+    with pytest.raises(SubmitterPropertyError, match=r"\.effect: None; EMR requires"):
+        submitter_placement({"jobsubmitter.node.toleration.dedicated": "spark"})
+    _, (toleration,) = submitter_placement(
+        {
+            "jobsubmitter.node.toleration.dedicated": "",
+            "jobsubmitter.node.toleration.dedicated.effect": "NoExecute",
+            "jobsubmitter.node.toleration.dedicated.tolerationSeconds": "60",
+        }
+    )
+    assert toleration == {"key": "dedicated", "effect": "NoExecute", "operator": "Exists", "tolerationSeconds": 60}

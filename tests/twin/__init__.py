@@ -1,0 +1,1 @@
+"""The job-run twin: real Kubernetes API servers and scheduler, the pods EMR on EKS creates."""
