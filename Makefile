@@ -15,14 +15,18 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CLI_STAMP := node_modules/.cli-installed
 CONFIG ?=
+# Where the job-run twin's Kubernetes servers are built once and kept between runs.
+TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
+export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help install synth test test-cdk test-airflow lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: help install synth test test-cdk test-airflow twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
 	@echo "make test             lint + the whole offline test suite (CDK and Airflow)"
 	@echo "make test-airflow     only the DAG tests (Airflow 3.0.6 + moto, in .venv-airflow)"
+	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make bench            synth benchmark with 1, 10, 50 and 200 generated teams (JSON lines)"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
@@ -51,7 +55,14 @@ $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(CLI_STAMP) $(AIRFLOW_STAMP)
+install: $(DEV_STAMP) $(CLI_STAMP) $(AIRFLOW_STAMP) twin-servers
+
+# Real Kubernetes servers for the job-run twin, built from Debian sources into $(TWIN_CACHE);
+# each script returns at once when its binaries are already there.
+twin-servers:
+	@bash scripts/twin/build_kube.sh
+	@bash scripts/twin/fetch_etcd.sh
+	@bash scripts/twin/build_apiextensions_apiserver.sh
 
 synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 	rm -rf cdk.out
@@ -61,7 +72,7 @@ synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 
 test: lint test-cdk test-airflow
 
-test-cdk: $(DEV_STAMP)
+test-cdk: $(DEV_STAMP) twin-servers
 	$(BIN)/python -m pytest
 
 test-airflow: $(AIRFLOW_STAMP)

@@ -187,8 +187,19 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
     assert driver["entryPointArguments"] == ["--date", "2026-11-20"]
     assert "--conf spark.executor.instances=20" in driver["sparkSubmitParameters"]
     assert "--conf spark.executor.memory=16g" in driver["sparkSubmitParameters"]
-    (defaults,) = request["configurationOverrides"]["applicationConfiguration"]
+    defaults, submitter = request["configurationOverrides"]["applicationConfiguration"]
+    assert defaults["classification"] == "spark-defaults"
     properties = defaults["properties"]
+    # EMR's job-runner pod goes to an on-demand driver node, whose taint it tolerates.
+    assert submitter["classification"] == "emr-job-submitter"
+    assert submitter["properties"]["jobsubmitter.node.selector.karpenter.sh/capacity-type"] == "on-demand"
+    assert submitter["properties"]["jobsubmitter.node.toleration.spark-platform/role"] == "spark-driver"
+    assert submitter["properties"]["jobsubmitter.node.toleration.spark-platform/role.effect"] == "NoSchedule"
+    # Decommissioning from the team document, its fallback under the team's data prefix.
+    assert properties["spark.decommission.enabled"] == "true"
+    assert properties["spark.storage.decommission.fallbackStorage.path"] == (
+        f"s3://spark-data-{ACCOUNT}-{REGION}/teams/analytics/spark-fallback/"
+    )
     assert properties["spark.kubernetes.container.image"].startswith(
         f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/spark/pyspark-analytics:7.12.0-latest-"
     )
