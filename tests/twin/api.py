@@ -29,17 +29,21 @@ class ApiError(Exception):
 @dataclass
 class Api:
     server: str  # https://127.0.0.1:<port>
-    token: str
+    token: str | None = None
+    client_cert: tuple[str, str] | None = None  # (certificate, key) files
 
     def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> Any:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.server + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
         request.add_header("Content-Type", content_type)
         request.add_header("Accept", "application/json")
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the servers' self-signed loopback certificates
+        if self.client_cert:
+            context.load_cert_chain(*self.client_cert)
         try:
             with urllib.request.urlopen(request, context=context, timeout=30) as response:
                 payload = response.read()

@@ -169,12 +169,12 @@ class KubeTwin:
                 "--secure-port=0",
             )
 
-    def _wait(self, api: Api, timeout: float = 90) -> None:
+    def _wait(self, api: Api, timeout: float = 90, path: str = "/readyz") -> None:
         deadline = time.monotonic() + timeout
         while True:
             self.processes.check()
             try:
-                api.request("GET", "/readyz")
+                api.request("GET", path)
                 return
             except Exception:
                 if time.monotonic() > deadline:
@@ -184,3 +184,100 @@ class KubeTwin:
     def version(self) -> str:
         assert self.api
         return self.api.request("GET", "/version")["gitVersion"]
+
+
+# Everything in the standalone CRD server that would ask a core API server (which it does not
+# have) is off: admission plugins that watch namespaces, webhooks and policies, and API
+# priority and fairness (it reads FlowSchemas). See scripts/twin/README-apiextensions.md.
+CRD_SERVER_DISABLED_ADMISSION = ",".join(
+    (
+        "NamespaceLifecycle",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionWebhook",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionWebhook",
+    )
+)
+
+
+class CrdServer(KubeTwin):
+    """etcd + apiextensions-apiserver: CustomResourceDefinitions with their schemas, defaults
+    and CEL rules enforced, nothing else. Clients present a system:masters client certificate."""
+
+    def _start(self) -> None:
+        etcd = start_etcd(self.processes, "etcd")
+        directory = self.directory
+        openssl = ["openssl"]
+        for command in (
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=twin-client-ca",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+            ],
+            [
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/O=system:masters/CN=twin-admin",
+                "-keyout",
+                "client.key",
+                "-out",
+                "client.csr",
+            ],
+            [
+                "x509",
+                "-req",
+                "-days",
+                "1",
+                "-in",
+                "client.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "client.crt",
+            ],
+        ):
+            subprocess.run(openssl + command, check=True, capture_output=True, cwd=directory)
+        nowhere = directory / "nowhere.kubeconfig"
+        nowhere.write_text(
+            "apiVersion: v1\nkind: Config\n"
+            "clusters: [{name: nowhere, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+            "users: [{name: nowhere, user: {}}]\n"
+            "contexts: [{name: nowhere, context: {cluster: nowhere, user: nowhere}}]\ncurrent-context: nowhere\n"
+        )
+        port = free_port()
+        self.processes.start(
+            "apiextensions-apiserver",
+            binary("apiextensions-apiserver"),
+            f"--etcd-servers={etcd}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={port}",
+            f"--cert-dir={directory / 'certs'}",
+            f"--client-ca-file={directory / 'ca.crt'}",
+            "--authentication-skip-lookup",
+            f"--kubeconfig={nowhere}",
+            f"--authentication-kubeconfig={nowhere}",
+            f"--authorization-kubeconfig={nowhere}",
+            f"--disable-admission-plugins={CRD_SERVER_DISABLED_ADMISSION}",
+            "--enable-priority-and-fairness=false",
+        )
+        self.api = Api(
+            f"https://127.0.0.1:{port}", client_cert=(str(directory / "client.crt"), str(directory / "client.key"))
+        )
+        # The Services informer (conversion webhooks only) never syncs without a core API.
+        self._wait(self.api, path="/readyz?exclude=informer-sync")
