@@ -19,7 +19,7 @@ from spark_platform.jobs.fit import limit_range_violations, pod_requests, quanti
 from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
-from .twin.jobs import TwinJob, edge_jobs, sample_jobs
+from .twin.jobs import TwinJob, edge_jobs, sample_jobs, verdict
 from .twin.run import Outcome, install_namespace, provision, remove, reset_quota, submit
 from .twin.servers import KubeTwin
 
@@ -194,3 +194,16 @@ def test_a_limit_range_with_a_small_cpu_default_rejects_spark_containers_as_the_
     assert "must be less than or equal to cpu limit" in outcome.rejected[executor["metadata"]["name"]]
     broken = next(obj for obj in objects if obj["kind"] == "LimitRange")
     assert limit_range_violations(executor, broken), "the synth-time model must see it too"
+
+
+def test_a_job_beyond_the_team_quota_is_refused_by_quota_admission_as_the_check_says(kube, platform, sandbox):
+    (team,) = [team for team in sandbox.config.teams if team.name == "ingestion"]  # 200 CPUs
+    base = next(job for job in sample_jobs(sandbox.config) if job.team.name == "ingestion")
+    job = verdict(sandbox.config, team, replace(base.spec, name="ingestion.too_wide", executors=60, executor_cores=4))
+    assert not job.accepted and "quota allows 200" in job.reason
+    pods = pods_for(job)
+    outcome = submit(kube.api, pods, timeout=3, settle=0)
+    remove(kube.api, [], pods.all())
+    reset_quota(kube.api, platform["namespaces"][team.name])
+    assert outcome.rejected and all("exceeded quota" in message for message in outcome.rejected.values())
+    assert len(outcome.admitted) < len(pods.all())
