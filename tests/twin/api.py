@@ -6,12 +6,11 @@ the scheduler's binding), and a typed client would drop fields it does not model
 
 from __future__ import annotations
 
+import http.client
 import json
 import ssl
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -31,32 +30,47 @@ class Api:
     server: str  # https://127.0.0.1:<port>
     token: str | None = None
     client_cert: tuple[str, str] | None = None  # (certificate, key) files
+    _connection: http.client.HTTPSConnection | None = field(default=None, repr=False)
+
+    def _connect(self) -> http.client.HTTPSConnection:
+        """One kept-alive connection: a TLS handshake per request would dominate the run time."""
+        if self._connection is None:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # the servers' self-signed loopback certificates
+            if self.client_cert:
+                context.load_cert_chain(*self.client_cert)
+            url = urllib.parse.urlsplit(self.server)
+            self._connection = http.client.HTTPSConnection(url.hostname, url.port, context=context, timeout=30)
+        return self._connection
 
     def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server + path, data=data, method=method)
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
         if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Content-Type", content_type)
-        request.add_header("Accept", "application/json")
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # the servers' self-signed loopback certificates
-        if self.client_cert:
-            context.load_cert_chain(*self.client_cert)
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
-            with urllib.request.urlopen(request, context=context, timeout=30) as response:
-                payload = response.read()
-                if response.headers.get_content_type() != "application/json":
-                    return payload.decode()  # /readyz and friends answer in plain text
-                return json.loads(payload or b"{}")
-        except urllib.error.HTTPError as error:
-            payload = error.read()
+            connection = self._connect()
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()  # a server not up yet, or a dropped connection: the next call reconnects
+            raise
+        if response.status >= 400:
             try:
                 parsed = json.loads(payload)
             except ValueError:
                 parsed = {"message": payload.decode(errors="replace")}
-            raise ApiError(error.code, parsed) from None
+            raise ApiError(response.status, parsed)
+        if response.headers.get_content_type() != "application/json":
+            return payload.decode()  # /readyz and friends answer in plain text
+        return json.loads(payload or b"{}")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", collection_path(obj), obj)
@@ -80,17 +94,6 @@ class Api:
         except ApiError as error:
             if error.status != 404:
                 raise
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.request("GET", "/readyz")
-                return
-            except (ApiError, OSError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
 
 
 def _base(obj: dict[str, Any]) -> str:

@@ -70,13 +70,12 @@ class Processes:
                 raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
 
     def stop(self) -> None:
+        """Killed outright: their state is thrown away, and kube-apiserver's graceful shutdown
+        would wait out its request timeouts."""
         for _, process in reversed(self.running):
-            process.terminate()
+            process.kill()
         for _, process in self.running:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.wait(timeout=10)
 
 
 def start_etcd(processes: Processes, name: str) -> str:
@@ -128,6 +127,8 @@ class KubeTwin:
         self.close()
 
     def close(self) -> None:
+        if self.api:
+            self.api.close()
         self.processes.stop()
         self._stack.close()
 
