@@ -9,6 +9,8 @@ export PATH := $(BIN):$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 
+SPARK_VENV := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed
 AIRFLOW_VENV := .venv-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
@@ -57,9 +59,16 @@ $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 
 install: $(DEV_STAMP) $(CLI_STAMP) $(AIRFLOW_STAMP) twin-servers
 
+# Spark itself (test-only), to build real driver and executor pods on the twin.
+$(SPARK_STAMP): requirements-spark.txt
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
 # Real Kubernetes servers for the job-run twin, built from Debian sources into $(TWIN_CACHE);
 # each script returns at once when its binaries are already there.
-twin-servers:
+twin-servers: $(SPARK_STAMP)
+	@bash scripts/twin/ensure_java.sh
 	@bash scripts/twin/build_kube.sh
 	@bash scripts/twin/fetch_etcd.sh
 	@bash scripts/twin/build_apiextensions_apiserver.sh

@@ -1,0 +1,131 @@
+"""The driver and executor pods of the job model against the ones real Spark builds.
+
+spark_platform.jobs.emr_pods models how Spark merges the team's pod templates with a job's
+settings. Here Spark 3.5.6 itself (EMR 7.12's Spark) builds them from the same templates and
+settings, on the twin's kube-apiserver with the team's LimitRange, and the model must agree on
+everything that decides admission and placement: the Spark container's admitted resources,
+node selectors, tolerations, affinity, local-dir volume, labels, and the executors'
+decommissioning hook and grace period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from spark_platform.jobs.emr_pods import JobPods, job_pods
+from spark_platform.jobs.fit import quantity, with_limit_range_defaults
+from spark_platform.jobs.submission import job_submitter_properties, platform_spark_conf
+from spark_platform.tenancy.kubernetes import driver_template, executor_template
+
+from .twin import spark
+from .twin.jobs import sample_jobs
+from .twin.run import install_namespace, reset_quota
+from .twin.servers import KubeTwin
+
+pytestmark = pytest.mark.twin
+
+
+@pytest.fixture(scope="module")
+def kube():
+    with KubeTwin(scheduler=False) as twin:
+        yield twin
+
+
+@pytest.fixture(scope="module")
+def namespaces(kube, sandbox):
+    installed = {}
+    for team in sandbox.config.teams:
+        objects = [
+            obj
+            for obj in sandbox.manifests()
+            if obj["kind"] in ("Namespace", "ResourceQuota", "LimitRange")
+            and team.namespace in (obj["metadata"].get("namespace"), obj["metadata"]["name"])
+        ]
+        install_namespace(kube.api, objects)
+        installed[team.name] = objects
+    return installed
+
+
+def cases(config):
+    jobs = sample_jobs(config)
+    sessions = next(job for job in jobs if job.spec.name.endswith("daily_marts.sessions"))
+    orders = next(job for job in jobs if job.spec.name.endswith("hourly_upserts.orders"))
+    return {
+        "pyspark-with-job-settings": sessions,
+        "hudi-job-type-settings": orders,
+        "jvm": replace(sessions, spec=replace(sessions.spec, python=False, name="jvm")),
+    }
+
+
+def spark_container(pod: dict) -> dict:
+    return pod["spec"]["containers"][0]
+
+
+def assert_same_spark_container(modelled: dict, real: dict, limit_range: dict, role: str) -> None:
+    expected = with_limit_range_defaults(spark_container(modelled), limit_range)
+    got = spark_container(real)["resources"]
+    for kind in ("requests", "limits"):
+        assert {k: quantity(v) for k, v in got.get(kind, {}).items()} == {
+            k: quantity(v) for k, v in expected[kind].items()
+        }, f"{role} {kind}"
+    assert spark_container(real)["name"] == spark_container(modelled)["name"]
+
+
+def assert_same_placement(modelled: dict, real: dict, role: str) -> None:
+    assert real["spec"].get("nodeSelector") == modelled["spec"].get("nodeSelector"), role
+    assert real["spec"].get("affinity") == modelled["spec"].get("affinity"), role
+    for toleration in modelled["spec"].get("tolerations", []):
+        assert toleration in real["spec"]["tolerations"], role
+    local = {v["name"]: v for v in real["spec"]["volumes"]}["spark-local-dir-1"]
+    assert local == next(v for v in modelled["spec"]["volumes"] if v["name"] == "spark-local-dir-1"), role
+    for label in ("spark-role", "spark-platform/team", "spark-platform/component"):
+        assert real["metadata"]["labels"][label] == modelled["metadata"]["labels"][label], (role, label)
+
+
+@pytest.mark.parametrize("case", ["pyspark-with-job-settings", "hudi-job-type-settings", "jvm"])
+def test_real_spark_builds_the_pods_the_model_predicts(kube, namespaces, sandbox, tmp_path, case):
+    job = cases(sandbox.config)[case]
+    spec = replace(job.spec, executors=2)
+    team = job.team
+    templates = {}
+    for role, template in (("driver", driver_template(team)), ("executor", executor_template(team))):
+        templates[role] = tmp_path / f"{role}.yaml"
+        templates[role].write_text(yaml.safe_dump(template))
+    conf = platform_spark_conf(
+        driver_template=str(templates["driver"]),
+        executor_template=str(templates["executor"]),
+        fallback_uri=f"s3://spark-data/teams/{team.name}/spark-fallback/",
+    )
+    model: JobPods = job_pods(
+        spec,
+        namespace=team.namespace,
+        driver_template=driver_template(team),
+        executor_template=executor_template(team),
+        submitter_properties=job_submitter_properties(),
+    )
+    limit_range = next(obj for obj in namespaces[team.name] if obj["kind"] == "LimitRange")
+    objects = namespaces[team.name]
+    try:
+        (driver,) = spark.submit(
+            kube.api, spec, namespace=team.namespace, conf=conf, workdir=tmp_path, mode="cluster", wait_for=1
+        ).values()
+        reset_quota(kube.api, objects)
+        executors = spark.submit(
+            kube.api, spec, namespace=team.namespace, conf=conf, workdir=tmp_path, mode="client", wait_for=2
+        ).values()
+    finally:
+        reset_quota(kube.api, objects)
+    assert driver["metadata"]["labels"]["spark-version"] == "3.5.6"
+    assert_same_spark_container(model.driver, driver, limit_range, "driver")
+    assert_same_placement(model.driver, driver, "driver")
+    assert driver["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true"
+    assert len(executors) == 2
+    for executor in executors:
+        assert_same_spark_container(model.executors[0], executor, limit_range, "executor")
+        assert_same_placement(model.executors[0], executor, "executor")
+        # Decommissioning as the platform configures it: Spark's pre-stop hook runs EMR's script.
+        assert spark_container(executor)["lifecycle"]["preStop"]["exec"]["command"] == ["/usr/bin/decom.sh"]
+        assert executor["spec"]["terminationGracePeriodSeconds"] == 115
