@@ -19,6 +19,12 @@ from spark_platform.config.regions import SUPPORTED_REGIONS
 from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
 from spark_platform.images.job_types import UnknownJobTypeError, job_type
 from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS
+from spark_platform.orchestration.mwaa_versions import (
+    DEFAULT_AIRFLOW_VERSION,
+    MWAA_AIRFLOW,
+    airflow_version_error,
+    constraints_url,
+)
 
 # EKS versions in standard support that this release of the platform is tested against.
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
@@ -541,8 +547,9 @@ class TenancyConfig:
             )
 
 
-# Versions MWAA accepts; cfn-lint does not know them, so a typo would only fail at deploy.
-MWAA_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
+# Versions MWAA offers and the platform is tested with (spark_platform/orchestration/mwaa_versions.py);
+# cfn-lint does not know them, so a typo would only fail at deploy.
+MWAA_AIRFLOW_VERSIONS = tuple(MWAA_AIRFLOW)
 MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
 MWAA_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -554,7 +561,7 @@ class OrchestrationConfig:
     enabled: bool = True
     # Where the teams' pipeline files are (relative to the repository root, or absolute).
     pipelines_dir: str = "orchestration/dags/pipelines"
-    airflow_version: str = "3.0.6"
+    airflow_version: str = DEFAULT_AIRFLOW_VERSION
     environment_class: str = "mw1.small"
     min_workers: int = 1
     max_workers: int = 10
@@ -566,11 +573,8 @@ class OrchestrationConfig:
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
-        if self.airflow_version not in MWAA_AIRFLOW_VERSIONS:
-            _fail(
-                "orchestration.airflow_version",
-                f"{self.airflow_version!r} is not offered by MWAA; use one of {', '.join(MWAA_AIRFLOW_VERSIONS)}",
-            )
+        if error := airflow_version_error(self.airflow_version):
+            _fail("orchestration.airflow_version", error)
         if self.environment_class not in MWAA_ENVIRONMENT_CLASSES:
             _fail(
                 "orchestration.environment_class",
@@ -604,15 +608,16 @@ class OrchestrationConfig:
 
     @property
     def python_version(self) -> str:
-        """The Python MWAA runs for this Airflow version (names the constraints file)."""
-        return "3.12" if self.airflow_version.startswith("3.") else "3.11"
+        """The Python MWAA runs this Airflow version on (from MWAA's versions page, not a rule)."""
+        return MWAA_AIRFLOW[self.airflow_version].python
+
+    @property
+    def amazon_provider_version(self) -> str:
+        return MWAA_AIRFLOW[self.airflow_version].amazon_provider
 
     @property
     def constraints_url(self) -> str:
-        return (
-            "https://raw.githubusercontent.com/apache/airflow/"
-            f"constraints-{self.airflow_version}/constraints-{self.python_version}.txt"
-        )
+        return constraints_url(self.airflow_version)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,7 @@ from spark_platform.config import OrchestrationConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.orchestration.dag_settings import platform_settings, stage_dags
 from spark_platform.orchestration.job_submission import job_submission_statements, job_submission_wildcard_reason
+from spark_platform.orchestration.mwaa_versions import airflow_configuration_options
 
 LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
 
@@ -27,10 +28,13 @@ LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs"
 def mwaa_requirements(config: OrchestrationConfig) -> str:
     """requirements.txt for MWAA: the Airflow constraints of this exact version, then packages.
 
-    The amazon provider is pinned by the constraints file to the version tested with that
-    Airflow release; nothing else is needed by the DAG factory (PyYAML ships with Airflow).
+    The amazon provider is the one MWAA installs for this version (the constraints file pins the
+    same), the one the Airflow tests run; nothing else is needed by the DAG factory (PyYAML
+    ships with Airflow).
     """
-    return f'--constraint "{config.constraints_url}"\napache-airflow-providers-amazon\n'
+    return (
+        f'--constraint "{config.constraints_url}"\napache-airflow-providers-amazon=={config.amazon_provider_version}\n'
+    )
 
 
 class AirflowEnvironment(Construct):
@@ -174,10 +178,7 @@ class AirflowEnvironment(Construct):
             logging_configuration=mwaa.CfnEnvironment.LoggingConfigurationProperty(
                 **{_snake(module): logging for module in LOG_MODULES}
             ),
-            airflow_configuration_options={
-                "core.load_examples": "False",
-                "core.dag_file_processor_timeout": "120",
-            },
+            airflow_configuration_options=airflow_configuration_options(config.airflow_version),
         )
         # The DAGs and the requirements object must be in the bucket when MWAA starts.
         self.environment.node.add_dependency(self.dags, self.requirements, self.policy, self.jobs_policy)
