@@ -26,8 +26,17 @@ from spark_platform.orchestration.mwaa_versions import (
     constraints_url,
 )
 
-# EKS versions in standard support that this release of the platform is tested against.
-SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
+# Kubernetes versions a new cluster may use, checked 2026-11-22: in EKS standard support (EKS user
+# guide, "Understand the Kubernetes version lifecycle on EKS": 14 months from the EKS release;
+# 1.35 until 27 March 2027) and in Karpenter 1.14's compatibility matrix (karpenter.sh/v1.14/
+# upgrading/compatibility: Kubernetes 1.26 to 1.36). The default is the newest both support.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.35", "1.36")
+DEFAULT_KUBERNETES_VERSION = "1.36"
+KARPENTER_MAX_KUBERNETES = "1.36"
+# Versions EKS still runs but a new platform must not start on, and why.
+REFUSED_KUBERNETES_VERSIONS: dict[str, str] = {
+    "1.34": "leaves EKS standard support on 2 December 2026 (extended support costs more per cluster hour)",
+}
 
 # Interface endpoints that pay for themselves on a Spark platform: image pulls (ECR), the
 # per-pod credential exchange (STS, EKS Auth) and Spark's logs.
@@ -177,11 +186,16 @@ class NetworkConfig:
         return prefixes_per_subnet * 16 * zone_count
 
 
+def _minor(version: str) -> int:
+    major, _, minor = version.partition(".")
+    return int(minor) if major == "1" and minor.isdigit() else -1
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClusterConfig:
     """The EKS control plane and its access."""
 
-    kubernetes_version: str = "1.35"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     # Empty: the API endpoint is private (reachable from the VPC only).
     endpoint_public_cidrs: tuple[str, ...] = ()
     # Empty: the platform creates an admin role that principals of the account may assume.
@@ -192,9 +206,13 @@ class ClusterConfig:
 
     def __post_init__(self) -> None:
         if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
+            version = self.kubernetes_version
+            why = REFUSED_KUBERNETES_VERSIONS.get(version, "is not supported")
+            if _minor(version) > _minor(KARPENTER_MAX_KUBERNETES):
+                why = f"is newer than Karpenter 1.14 supports ({KARPENTER_MAX_KUBERNETES})"
             _fail(
                 "cluster.kubernetes_version",
-                f"{self.kubernetes_version!r} is not supported; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
+                f"{version!r} {why}; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
             )
         for index, cidr in enumerate(self.endpoint_public_cidrs):
             network = parse_cidr(f"cluster.endpoint_public_cidrs[{index}]", cidr)
