@@ -12,7 +12,8 @@ Sources, checked on ``CHECKED_ON`` (README, "Airflow versions"):
 * MWAA guide, "Apache Airflow provider packages installed on Amazon MWAA environments": MWAA
   installs the providers of Airflow's constraints file for the version; the amazon provider
   below is the one that file pins (also what AWS's MWAA images install:
-  aws/amazon-mwaa-docker-images, ``images/airflow/<version>/etc/airflow_constraints.txt``).
+  aws/amazon-mwaa-docker-images, ``images/airflow/<version>/etc/airflow_constraints.txt``; the
+  same images' ``Dockerfiles/Dockerfile.base`` confirm the Python of each version).
 """
 
 from __future__ import annotations
