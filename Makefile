@@ -9,10 +9,15 @@ export PATH := $(BIN):$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 
+# Every Airflow version orchestration.airflow_version accepts (spark_platform/orchestration/
+# mwaa_versions.py; a test keeps the lists equal). Each has its own test environment
+# .venv-airflow-<version> from tests_airflow/envs/<version>/: Airflow and the amazon provider
+# MWAA installs for it. `make test` runs the default and the oldest; the matrix runs all.
+AIRFLOW_VERSIONS := 2.9.2 2.10.1 2.10.3 2.11.0 3.0.6
+AIRFLOW_DEFAULT := 3.0.6
+AIRFLOW_OLDEST := 2.9.2
 SPARK_VENV := .venv-spark
 SPARK_STAMP := $(SPARK_VENV)/.installed
-AIRFLOW_VENV := .venv-airflow
-AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CLI_STAMP := node_modules/.cli-installed
@@ -22,13 +27,15 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help install synth test test-cdk test-airflow twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: help install synth test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
 	@echo "make test             lint + the whole offline test suite (CDK and Airflow)"
-	@echo "make test-airflow     only the DAG tests (Airflow 3.0.6 + moto, in .venv-airflow)"
-	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd (cached)"
+	@echo "make test-airflow     only the DAG tests, on Airflow $(AIRFLOW_DEFAULT) and $(AIRFLOW_OLDEST) (MWAA's providers + moto)"
+	@echo "make test-airflow-matrix  the DAG tests on every accepted Airflow version ($(AIRFLOW_VERSIONS))"
+	@echo "make test-airflow-X.Y.Z   the DAG tests on one version"
+	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make bench            synth benchmark with 1, 10, 50 and 200 generated teams (JSON lines)"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
@@ -46,18 +53,21 @@ $(DEV_STAMP): requirements-dev.txt constraints.txt $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-# Airflow (the version MWAA runs) lives in its own environment: it is test-only and its
-# dependency pins must not meet the CDK's.
-$(AIRFLOW_STAMP): requirements-airflow.txt constraints-airflow.txt
-	$(PYTHON) -m venv $(AIRFLOW_VENV)
-	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-airflow.txt -c constraints-airflow.txt
+# Airflow (a version MWAA runs) lives in its own environment per version: it is test-only and
+# its dependency pins must not meet the CDK's. Reused until its requirements or pins change.
+.venv-airflow-%/.installed: tests_airflow/envs/%/requirements.txt tests_airflow/envs/%/constraints.txt
+	rm -rf .venv-airflow-$*
+	$(PYTHON) -m venv .venv-airflow-$*
+	.venv-airflow-$*/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r tests_airflow/envs/$*/requirements.txt -c tests_airflow/envs/$*/constraints.txt
 	touch $@
+.PRECIOUS: .venv-airflow-%/.installed
 
 $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(CLI_STAMP) $(AIRFLOW_STAMP) twin-servers
+install: $(DEV_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
 
 # Spark itself (test-only), to build real driver and executor pods on the twin.
 $(SPARK_STAMP): requirements-spark.txt
@@ -84,8 +94,14 @@ test: lint test-cdk test-airflow
 test-cdk: $(DEV_STAMP) twin-servers
 	$(BIN)/python -m pytest
 
-test-airflow: $(AIRFLOW_STAMP)
-	$(AIRFLOW_VENV)/bin/python -m pytest -p no:cacheprovider tests_airflow
+test-airflow: test-airflow-$(AIRFLOW_DEFAULT) test-airflow-$(AIRFLOW_OLDEST)
+
+test-airflow-matrix: $(addprefix test-airflow-,$(AIRFLOW_VERSIONS))
+
+# AIRFLOW_HOME per version: the versions' metadata databases are not compatible.
+test-airflow-%: .venv-airflow-%/.installed
+	AIRFLOW_HOME=$(CURDIR)/.airflow-home/$* MWAA_AIRFLOW_VERSION=$* \
+		.venv-airflow-$*/bin/python -m pytest -p no:cacheprovider -W ignore::DeprecationWarning tests_airflow
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

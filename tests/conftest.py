@@ -30,7 +30,7 @@ VARIANT = {
     },
     "network": {"vpc_cidr": "10.20.0.0/18", "pod_cidr": "100.80.0.0/17", "nat_gateways": 1},
     "cluster": {
-        "kubernetes_version": "1.36",
+        "kubernetes_version": "1.35",  # the default is 1.36
         "endpoint_public_cidrs": ["203.0.113.0/24"],
         "admin_role_arns": ["arn:aws:iam::210987654321:role/platform-admins"],
         "warm_prefix_target": 2,

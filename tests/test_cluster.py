@@ -29,14 +29,19 @@ def addon_configuration(synth, name: str) -> dict:
     return json.loads("".join(p if isinstance(p, str) else "<token>" for p in parts))
 
 
-def test_cluster_runs_the_configured_kubernetes_version_with_access_entries_only(sandbox, variant):
+def test_cluster_runs_the_configured_kubernetes_version_in_the_mode_emr_documents(sandbox, variant):
     _, cluster = only(sandbox.resources("AWS::EKS::Cluster"))
     props = cluster["Properties"]
-    assert props["Version"] == "1.35"
-    assert props["AccessConfig"] == {"AuthenticationMode": "API", "BootstrapClusterCreatorAdminPermissions": False}
+    assert props["Version"] == "1.36"  # the newest version in EKS standard support and Karpenter 1.14
+    # EMR on EKS's access-entry integration is documented for API_AND_CONFIG_MAP; EKS can still
+    # move the cluster to API later, but never back from API.
+    assert props["AccessConfig"] == {
+        "AuthenticationMode": "API_AND_CONFIG_MAP",
+        "BootstrapClusterCreatorAdminPermissions": False,
+    }
     assert props["BootstrapSelfManagedAddons"] is False
     assert props["KubernetesNetworkConfig"]["ServiceIpv4Cidr"] == "172.20.0.0/16"
-    assert only(variant.resources("AWS::EKS::Cluster"))[1]["Properties"]["Version"] == "1.36"
+    assert only(variant.resources("AWS::EKS::Cluster"))[1]["Properties"]["Version"] == "1.35"
 
 
 def test_api_endpoint_is_private_by_default(sandbox):

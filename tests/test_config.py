@@ -57,7 +57,17 @@ def with_override(path: str, value: object) -> dict:
         (
             "cluster.kubernetes_version",
             "1.29",
-            r"^cluster\.kubernetes_version: '1\.29' is not supported; use one of 1\.34",
+            r"^cluster\.kubernetes_version: '1\.29' is not supported; use one of 1\.35, 1\.36$",
+        ),
+        (
+            "cluster.kubernetes_version",
+            "1.34",
+            r"^cluster\.kubernetes_version: '1\.34' leaves EKS standard support on 2 December 2026 .*; use one of 1\.35, 1\.36$",
+        ),
+        (
+            "cluster.kubernetes_version",
+            "1.37",
+            r"^cluster\.kubernetes_version: '1\.37' is newer than Karpenter 1\.14 supports \(1\.36\); use one of 1\.35",
         ),
         (
             "cluster.kubernetes_version",
@@ -150,7 +160,7 @@ def test_yaml_file_is_loaded_and_validated(tmp_path):
     good.write_text(
         "name_prefix: team-a\n"
         "environment: {region: us-west-2, availability_zones: [us-west-2a, us-west-2b, us-west-2c]}\n"
-        "cluster: {kubernetes_version: '1.34', endpoint_public_cidrs: [198.51.100.0/24]}\n"
+        "cluster: {kubernetes_version: '1.35', endpoint_public_cidrs: [198.51.100.0/24]}\n"
     )
     config = load_config(str(good))
     assert config.cluster_name == "team-a-eks"

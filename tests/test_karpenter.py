@@ -94,7 +94,8 @@ def test_controller_policy_is_scoped_to_this_cluster(sandbox):
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in action for action in actions), statement["Sid"]
-        assert not any(a.startswith("iam:") and a not in ("iam:PassRole", "iam:GetInstanceProfile") for a in actions)
+        read_or_pass = ("iam:PassRole", "iam:GetInstanceProfile", "iam:ListInstanceProfiles")
+        assert not any(a.startswith("iam:") and a not in read_or_pass for a in actions)
 
 
 def test_karpenter_nodes_join_through_an_ec2_linux_access_entry(sandbox):
@@ -119,11 +120,12 @@ def test_interruption_rules_use_the_exact_source_and_detail_type_aws_emits(sandb
             ("aws.ec2", "EC2 Instance Rebalance Recommendation"),
             ("aws.ec2", "EC2 Instance State-change Notification"),
             ("aws.health", "AWS Health Event"),
+            ("aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning"),
         ]
     )
     # Exact equality: no "detail" key in place of "detail-type", no "aws.ec2 " typo.
     assert patterns == expected
-    assert len(INTERRUPTION_EVENTS) == 4
+    assert len(INTERRUPTION_EVENTS) == 5
 
 
 def test_every_interruption_rule_delivers_to_the_queue_the_controller_reads(sandbox):

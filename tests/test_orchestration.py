@@ -128,7 +128,7 @@ def test_a_change_to_the_requirements_reaches_mwaa(sandbox, tmp_path):
         environment(other)["Properties"]["RequirementsS3Path"]
         != environment(sandbox)["Properties"]["RequirementsS3Path"]
     )
-    assert "constraints-2.11.0/constraints-3.11.txt" in mwaa_requirements(older.orchestration)
+    assert "constraints-2.11.0/constraints-3.12.txt" in mwaa_requirements(older.orchestration)
 
 
 def test_execution_role_may_start_jobs_only_on_platform_clusters_with_team_roles(sandbox):
@@ -206,7 +206,7 @@ def test_onboarding_a_team_does_not_change_the_orchestration_stack(sandbox, tmp_
     [
         (
             {"airflow_version": "2.6.3"},
-            r"^orchestration\.airflow_version: '2\.6\.3' is not offered by MWAA; use one of 2\.7\.2, .*3\.0\.6$",
+            r"^orchestration\.airflow_version: '2\.6\.3' is not offered by MWAA; use one of 2\.9\.2, .*3\.0\.6$",
         ),
         ({"airflow_version": "3.1.0"}, r"^orchestration\.airflow_version: '3\.1\.0' is not offered by MWAA"),
         ({"environment_class": "mw1.huge"}, r"^orchestration\.environment_class: 'mw1\.huge' is not one of"),

@@ -87,7 +87,7 @@ def test_virtual_cluster_is_bound_to_the_team_namespace_and_created_after_it(san
 
 def test_emr_access_goes_through_access_entries_not_aws_auth(sandbox):
     cluster = next(iter(sandbox.resources("AWS::EKS::Cluster").values()))
-    assert cluster["Properties"]["AccessConfig"]["AuthenticationMode"] == "API"
+    assert cluster["Properties"]["AccessConfig"]["AuthenticationMode"] == "API_AND_CONFIG_MAP"  # as EMR documents
     assert "aws-auth" not in json.dumps(sandbox.templates)
     # CloudFormation may not create access entries for service-linked roles; EMR on EKS makes its
     # own when the virtual cluster is created. Virtual clusters are created one after another.

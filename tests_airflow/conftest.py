@@ -1,4 +1,4 @@
-"""Airflow tests run in .venv-airflow (Airflow 3.0.6 = MWAA's version), never in the CDK venv."""
+"""Airflow tests run in .venv-airflow-<version> (an Airflow version MWAA runs), never in the CDK venv."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "orchestration" / "dags"
 
 AIRFLOW_HOME = Path(os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow-home")))
-AIRFLOW_HOME.mkdir(exist_ok=True)
+AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 # moto, not AWS: fake credentials and the sandbox Region.

@@ -129,6 +129,7 @@ def dag_for(dags_folder: Path, dag_id: str, **overrides):
 def prepared_task(dag, task_id: str):
     task = dag.get_task(task_id)
     task.poll_interval = 1  # seconds, not the production 30
+    task.max_polling_attempts = 30  # a test that never finishes its job fails instead of hanging
     context = {"ds": "2026-11-20", "data_interval_start": "2026-11-20T00:00:00+00:00", "dag": dag, "task": task}
     # Rendered first, as Airflow does: the hook is built from the rendered cluster id.
     task.render_template_fields(context)
@@ -139,41 +140,54 @@ def prepared_task(dag, task_id: str):
     return task, context, requests
 
 
-def job_state(job_id: str) -> str:
+def _job(job_id: str):
     backend = emrcontainers_backends[ACCOUNT][REGION]
-    return backend.job_runs[job_id].state
+    runs = backend.job_runs if hasattr(backend, "job_runs") else backend.jobs  # moto >= 5.1 / 5.0
+    return runs[job_id]
+
+
+def job_state(job_id: str) -> str:
+    return _job(job_id).state
 
 
 def set_job_state(job_id: str, state: str) -> None:
-    emrcontainers_backends[ACCOUNT][REGION].job_runs[job_id].state = state
+    _job(job_id).state = state
 
 
-def run_in_thread(task, context):
+def run_on_main_thread(task, context, once_submitted):
+    """``task.execute(context)`` on the main thread, where an Airflow worker runs it (off it,
+    execute fails on Airflow 2.10/2.11); ``once_submitted(job_id)`` runs beside it, on a helper
+    thread, as soon as the job run exists: it plays EMR (a state change) or Airflow (``on_kill``)."""
     outcome: dict = {}
 
-    def run():
-        try:
-            outcome["result"] = task.execute(context)
-        except Exception as error:
-            outcome["error"] = error
+    def watch():
+        deadline = time.monotonic() + 30
+        while task.job_id is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if task.job_id is not None:
+            try:
+                outcome["state_at_submission"] = job_state(task.job_id)
+                once_submitted(task.job_id)
+            except Exception as error:  # reported below, not lost in the thread
+                outcome["watcher_error"] = error
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while task.job_id is None and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if "error" in outcome and task.job_id is None:
-        raise outcome["error"]
-    assert task.job_id, "the job was never submitted"
-    return thread, outcome
+    assert threading.current_thread() is threading.main_thread()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        outcome["result"] = task.execute(context)
+    except Exception as error:
+        outcome["error"] = error
+    watcher.join(timeout=30)
+    assert task.job_id, f"the job was never submitted: {outcome.get('error')!r}"
+    assert "watcher_error" not in outcome, outcome["watcher_error"]
+    return outcome
 
 
 def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and_resources(dags_folder, platform):
     task, context, requests = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "sessions")
-    thread, outcome = run_in_thread(task, context)
-    set_job_state(task.job_id, "COMPLETED")
-    thread.join(timeout=30)
-    assert outcome == {"result": task.job_id}
+    outcome = run_on_main_thread(task, context, lambda job_id: set_job_state(job_id, "COMPLETED"))
+    assert outcome.get("result") == task.job_id, outcome
 
     (request,) = requests
     teams = snapshot("spark-teams-1")
@@ -217,9 +231,7 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
 
 def test_hudi_jobs_run_on_their_image_with_the_bundle_from_the_image(dags_folder, platform):
     task, context, requests = prepared_task(dag_for(dags_folder, "ingestion__hourly_upserts"), "orders")
-    thread, _ = run_in_thread(task, context)
-    set_job_state(task.job_id, "COMPLETED")
-    thread.join(timeout=30)
+    run_on_main_thread(task, context, lambda job_id: set_job_state(job_id, "COMPLETED"))
     (request,) = requests
     properties = request["configurationOverrides"]["applicationConfiguration"][0]["properties"]
     assert "/spark/hudi-ingestion:7.12.0-latest-" in properties["spark.kubernetes.container.image"]
@@ -229,19 +241,16 @@ def test_hudi_jobs_run_on_their_image_with_the_bundle_from_the_image(dags_folder
 
 def test_a_failed_job_fails_the_task(dags_folder, platform):
     task, context, _ = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "legacy_report")
-    thread, outcome = run_in_thread(task, context)
-    set_job_state(task.job_id, "FAILED")
-    thread.join(timeout=30)
+    outcome = run_on_main_thread(task, context, lambda job_id: set_job_state(job_id, "FAILED"))
     assert isinstance(outcome.get("error"), AirflowException)
     assert "FAILED" in str(outcome["error"])
 
 
 def test_killing_the_task_cancels_the_job_run(dags_folder, platform):
     task, context, _ = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "campaign_mart")
-    thread, outcome = run_in_thread(task, context)
-    assert job_state(task.job_id) == "RUNNING"
-    task.on_kill()  # what Airflow calls when the task is killed or times out
-    thread.join(timeout=30)
+    # on_kill is what Airflow calls when the task is killed or times out.
+    outcome = run_on_main_thread(task, context, lambda _: task.on_kill())
+    assert outcome["state_at_submission"] == "RUNNING"
     assert job_state(task.job_id) == "CANCELLED"
     assert isinstance(outcome.get("error"), AirflowException)
 

@@ -26,12 +26,14 @@ SYSTEM_TAINT = eks.TaintSpec(key="CriticalAddonsOnly", value="true", effect=eks.
 SYSTEM_NODE_LABEL = {"spark-platform/node-role": "system"}
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+AUTHENTICATION_MODE = "API_AND_CONFIG_MAP"
 
 
 class SparkCluster(Construct):
     """An EKS cluster ready for Karpenter and EMR on EKS.
 
-    * authentication through EKS access entries only (no aws-auth ConfigMap);
+    * authentication mode API_AND_CONFIG_MAP, the mode EMR on EKS documents for its access-entry
+      integration; every grant is an access entry, the app never writes the aws-auth ConfigMap;
     * Kubernetes secrets envelope-encrypted with a customer-managed KMS key;
     * all five control-plane log types, kept in an encrypted log group with a retention;
     * API endpoint private, or public only for the configured CIDRs;
@@ -113,6 +115,11 @@ class SparkCluster(Construct):
         )
         cfn_cluster: eks.CfnCluster = self.cluster.node.default_child  # type: ignore[assignment]
         cfn_cluster.add_property_override("KubernetesNetworkConfig.ServiceIpv4Cidr", service_cidr)
+        # EMR on EKS guide, "Enable cluster access for Amazon EMR on EKS": its access-entry
+        # integration is documented for API_AND_CONFIG_MAP. EKS only moves a cluster towards API
+        # (CONFIG_MAP -> API_AND_CONFIG_MAP -> API), never back, so starting at API would leave
+        # no way out but a new cluster if EMR's integration did not fire. (aws_eks_v2 sets API.)
+        cfn_cluster.add_property_override("AccessConfig.AuthenticationMode", AUTHENTICATION_MODE)
         cfn_cluster.node.add_dependency(self.control_plane_logs)
         suppress(
             self.cluster,

@@ -19,9 +19,24 @@ from spark_platform.config.regions import SUPPORTED_REGIONS
 from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
 from spark_platform.images.job_types import UnknownJobTypeError, job_type
 from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS
+from spark_platform.orchestration.mwaa_versions import (
+    DEFAULT_AIRFLOW_VERSION,
+    MWAA_AIRFLOW,
+    airflow_version_error,
+    constraints_url,
+)
 
-# EKS versions in standard support that this release of the platform is tested against.
-SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.34", "1.35", "1.36")
+# Kubernetes versions a new cluster may use, checked 2026-11-22: in EKS standard support (EKS user
+# guide, "Understand the Kubernetes version lifecycle on EKS": 14 months from the EKS release;
+# 1.35 until 27 March 2027) and in Karpenter 1.14's compatibility matrix (karpenter.sh/v1.14/
+# upgrading/compatibility: Kubernetes 1.26 to 1.36). The default is the newest both support.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.35", "1.36")
+DEFAULT_KUBERNETES_VERSION = "1.36"
+KARPENTER_MAX_KUBERNETES = "1.36"
+# Versions EKS still runs but a new platform must not start on, and why.
+REFUSED_KUBERNETES_VERSIONS: dict[str, str] = {
+    "1.34": "leaves EKS standard support on 2 December 2026 (extended support costs more per cluster hour)",
+}
 
 # Interface endpoints that pay for themselves on a Spark platform: image pulls (ECR), the
 # per-pod credential exchange (STS, EKS Auth) and Spark's logs.
@@ -171,11 +186,16 @@ class NetworkConfig:
         return prefixes_per_subnet * 16 * zone_count
 
 
+def _minor(version: str) -> int:
+    major, _, minor = version.partition(".")
+    return int(minor) if major == "1" and minor.isdigit() else -1
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClusterConfig:
     """The EKS control plane and its access."""
 
-    kubernetes_version: str = "1.35"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     # Empty: the API endpoint is private (reachable from the VPC only).
     endpoint_public_cidrs: tuple[str, ...] = ()
     # Empty: the platform creates an admin role that principals of the account may assume.
@@ -186,9 +206,13 @@ class ClusterConfig:
 
     def __post_init__(self) -> None:
         if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
+            version = self.kubernetes_version
+            why = REFUSED_KUBERNETES_VERSIONS.get(version, "is not supported")
+            if _minor(version) > _minor(KARPENTER_MAX_KUBERNETES):
+                why = f"is newer than Karpenter 1.14 supports ({KARPENTER_MAX_KUBERNETES})"
             _fail(
                 "cluster.kubernetes_version",
-                f"{self.kubernetes_version!r} is not supported; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
+                f"{version!r} {why}; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
             )
         for index, cidr in enumerate(self.endpoint_public_cidrs):
             network = parse_cidr(f"cluster.endpoint_public_cidrs[{index}]", cidr)
@@ -542,8 +566,9 @@ class TenancyConfig:
             )
 
 
-# Versions MWAA accepts; cfn-lint does not know them, so a typo would only fail at deploy.
-MWAA_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
+# Versions MWAA offers and the platform is tested with (spark_platform/orchestration/mwaa_versions.py);
+# cfn-lint does not know them, so a typo would only fail at deploy.
+MWAA_AIRFLOW_VERSIONS = tuple(MWAA_AIRFLOW)
 MWAA_ENVIRONMENT_CLASSES = ("mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge")
 MWAA_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -555,7 +580,7 @@ class OrchestrationConfig:
     enabled: bool = True
     # Where the teams' pipeline files are (relative to the repository root, or absolute).
     pipelines_dir: str = "orchestration/dags/pipelines"
-    airflow_version: str = "3.0.6"
+    airflow_version: str = DEFAULT_AIRFLOW_VERSION
     environment_class: str = "mw1.small"
     min_workers: int = 1
     max_workers: int = 10
@@ -567,11 +592,8 @@ class OrchestrationConfig:
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
-        if self.airflow_version not in MWAA_AIRFLOW_VERSIONS:
-            _fail(
-                "orchestration.airflow_version",
-                f"{self.airflow_version!r} is not offered by MWAA; use one of {', '.join(MWAA_AIRFLOW_VERSIONS)}",
-            )
+        if error := airflow_version_error(self.airflow_version):
+            _fail("orchestration.airflow_version", error)
         if self.environment_class not in MWAA_ENVIRONMENT_CLASSES:
             _fail(
                 "orchestration.environment_class",
@@ -605,15 +627,16 @@ class OrchestrationConfig:
 
     @property
     def python_version(self) -> str:
-        """The Python MWAA runs for this Airflow version (names the constraints file)."""
-        return "3.12" if self.airflow_version.startswith("3.") else "3.11"
+        """The Python MWAA runs this Airflow version on (from MWAA's versions page, not a rule)."""
+        return MWAA_AIRFLOW[self.airflow_version].python
+
+    @property
+    def amazon_provider_version(self) -> str:
+        return MWAA_AIRFLOW[self.airflow_version].amazon_provider
 
     @property
     def constraints_url(self) -> str:
-        return (
-            "https://raw.githubusercontent.com/apache/airflow/"
-            f"constraints-{self.airflow_version}/constraints-{self.python_version}.txt"
-        )
+        return constraints_url(self.airflow_version)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,9 +1,11 @@
 """IAM permissions of the Karpenter controller, scoped to one cluster.
 
-Follows the scoping of Karpenter's reference controller policy: launches and deletions only
-of resources tagged for this cluster and a NodePool, reads only in this Region, PassRole only
-for the node role. Instance profiles are created by CloudFormation rather than by Karpenter,
-so the controller gets no iam:*InstanceProfile write permission at all.
+Covers every action of Karpenter's reference policy for the pinned minor
+(``../shared/reference/karpenter-v1.14/cloudformation.yaml``; tests/test_karpenter_reference.py
+compares them) with the same conditions or stricter: launches and deletions only of resources
+tagged for this cluster and a NodePool, reads only in this Region, PassRole only for the node
+role. Instance profiles are created by CloudFormation rather than by Karpenter, so the
+controller gets no instance-profile lifecycle permission (create, tag, add/remove role, delete).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def controller_statements(
             resources=[
                 f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}::image/*",
                 f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}::snapshot/*",
-                *_ec2_arns("security-group", "subnet", "capacity-reservation"),
+                *_ec2_arns("security-group", "subnet", "capacity-reservation", "placement-group"),
             ],
         ),
         iam.PolicyStatement(
@@ -89,13 +91,14 @@ def controller_statements(
         iam.PolicyStatement(
             sid="ReadEc2InThisRegion",
             actions=[
-                "ec2:DescribeAvailabilityZones",
                 "ec2:DescribeCapacityReservations",
                 "ec2:DescribeImages",
                 "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
                 "ec2:DescribeInstanceTypeOfferings",
                 "ec2:DescribeInstanceTypes",
                 "ec2:DescribeLaunchTemplates",
+                "ec2:DescribePlacementGroups",
                 "ec2:DescribeSecurityGroups",
                 "ec2:DescribeSpotPriceHistory",
                 "ec2:DescribeSubnets",
@@ -115,7 +118,7 @@ def controller_statements(
         ),
         iam.PolicyStatement(
             sid="ConsumeInterruptionQueue",
-            actions=["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+            actions=["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
             resources=[queue_arn],
         ),
         iam.PolicyStatement(
@@ -130,8 +133,19 @@ def controller_statements(
             resources=[instance_profile_arn],
         ),
         iam.PolicyStatement(
+            sid="ListInstanceProfiles",
+            actions=["iam:ListInstanceProfiles"],
+            resources=["*"],  # unscoped in Karpenter's reference policy too
+        ),
+        iam.PolicyStatement(
             sid="DiscoverApiServerEndpoint",
             actions=["eks:DescribeCluster"],
             resources=[cluster_arn],
+        ),
+        iam.PolicyStatement(
+            sid="ReadZonalShiftOfThisCluster",
+            actions=["arc-zonal-shift:GetManagedResource"],
+            resources=["*"],  # scoped by the condition, as in Karpenter's reference policy
+            conditions={"StringEquals": {"arc-zonal-shift:ResourceIdentifier": cluster_arn}},
         ),
     ]

@@ -17,6 +17,7 @@ INTERRUPTION_EVENTS: tuple[tuple[str, str, str], ...] = (
     ("RebalanceRecommendation", "aws.ec2", "EC2 Instance Rebalance Recommendation"),
     ("InstanceStateChange", "aws.ec2", "EC2 Instance State-change Notification"),
     ("ScheduledChange", "aws.health", "AWS Health Event"),
+    ("CapacityReservationInterruption", "aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning"),
 )
 
 

@@ -188,6 +188,7 @@ def _acknowledge_controller_wildcards(policy: iam.ManagedPolicy) -> None:
         f"{region_part}:*:security-group/*": "Security groups are chosen by tag selectors in the EC2NodeClass.",
         f"{region_part}:*:subnet/*": "Subnets are chosen by the karpenter.sh/discovery tag selector in the EC2NodeClass.",
         f"{region_part}:*:capacity-reservation/*": "Capacity reservations a NodePool may target.",
+        f"{region_part}:*:placement-group/*": "Placement groups an EC2NodeClass may name.",
         f"{region_part}:*:launch-template/*": f"Launch templates Karpenter creates, {scoped}.",
         f"{region_part}:*:fleet/*": f"Fleets Karpenter creates, {scoped}.",
         f"{region_part}:*:instance/*": f"Instances Karpenter launches, tags or terminates, {scoped}.",
@@ -195,7 +196,10 @@ def _acknowledge_controller_wildcards(policy: iam.ManagedPolicy) -> None:
         f"{region_part}:*:network-interface/*": f"ENIs created with Karpenter's instances, {scoped}.",
         f"{region_part}:*:spot-instances-request/*": f"Spot requests Karpenter makes, {scoped}.",
         "arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/*": "Public AMI parameters that resolve the AMI alias.",
-        "*": "EC2 Describe* (limited by aws:RequestedRegion) and pricing:GetProducts support no resource-level scoping.",
+        "*": (
+            "EC2 Describe* (limited by aws:RequestedRegion), pricing:GetProducts and iam:ListInstanceProfiles support "
+            "no resource-level scoping; arc-zonal-shift:GetManagedResource is limited to this cluster by condition."
+        ),
     }
     suppress(
         policy,

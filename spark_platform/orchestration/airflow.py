@@ -19,7 +19,9 @@ from spark_platform.compliance import acknowledge_wildcard_resources, harden_cdk
 from spark_platform.config import OrchestrationConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.orchestration.dag_settings import platform_settings, stage_dags
+from spark_platform.orchestration.execution_role import mwaa_statements, mwaa_wildcard_reason
 from spark_platform.orchestration.job_submission import job_submission_statements, job_submission_wildcard_reason
+from spark_platform.orchestration.mwaa_versions import airflow_configuration_options
 
 LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
 
@@ -27,10 +29,13 @@ LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs"
 def mwaa_requirements(config: OrchestrationConfig) -> str:
     """requirements.txt for MWAA: the Airflow constraints of this exact version, then packages.
 
-    The amazon provider is pinned by the constraints file to the version tested with that
-    Airflow release; nothing else is needed by the DAG factory (PyYAML ships with Airflow).
+    The amazon provider is the one MWAA installs for this version (the constraints file pins the
+    same), the one the Airflow tests run; nothing else is needed by the DAG factory (PyYAML
+    ships with Airflow).
     """
-    return f'--constraint "{config.constraints_url}"\napache-airflow-providers-amazon\n'
+    return (
+        f'--constraint "{config.constraints_url}"\napache-airflow-providers-amazon=={config.amazon_provider_version}\n'
+    )
 
 
 class AirflowEnvironment(Construct):
@@ -137,7 +142,7 @@ class AirflowEnvironment(Construct):
             self,
             "ExecutionPolicy",
             description=f"What MWAA {self.environment_name} itself needs",
-            statements=self._mwaa_statements(),
+            statements=mwaa_statements(self, environment_name=self.environment_name, bucket=self.bucket, key=self.key),
         )
         self.jobs_policy = iam.ManagedPolicy(
             self,
@@ -146,7 +151,7 @@ class AirflowEnvironment(Construct):
             statements=job_submission_statements(self, name_prefix),
         )
         for policy, reason in (
-            (self.policy, _mwaa_wildcard_reason),
+            (self.policy, mwaa_wildcard_reason),
             (self.jobs_policy, job_submission_wildcard_reason),
         ):
             self.role.add_managed_policy(policy)
@@ -174,92 +179,11 @@ class AirflowEnvironment(Construct):
             logging_configuration=mwaa.CfnEnvironment.LoggingConfigurationProperty(
                 **{_snake(module): logging for module in LOG_MODULES}
             ),
-            airflow_configuration_options={
-                "core.load_examples": "False",
-                "core.dag_file_processor_timeout": "120",
-            },
+            airflow_configuration_options=airflow_configuration_options(config.airflow_version),
         )
         # The DAGs and the requirements object must be in the bucket when MWAA starts.
         self.environment.node.add_dependency(self.dags, self.requirements, self.policy, self.jobs_policy)
         self._acknowledge_deployment_lambda()
-
-    def _arn(self, service: str, resource: str, *, region: bool = True) -> str:
-        stack = Stack.of(self)
-        return f"arn:{stack.partition}:{service}:{stack.region if region else ''}:{stack.account}:{resource}"
-
-    def _mwaa_statements(self) -> list[iam.PolicyStatement]:
-        name = self.environment_name
-        return [
-            iam.PolicyStatement(
-                sid="PublishEnvironmentMetrics",
-                actions=["airflow:PublishMetrics"],
-                resources=[self._arn("airflow", f"environment/{name}")],
-            ),
-            iam.PolicyStatement(
-                sid="ReadSourceObjects",
-                actions=["s3:GetObject", "s3:GetObjectVersion"],
-                resources=[self.bucket.arn_for_objects("*")],
-            ),
-            iam.PolicyStatement(
-                sid="ReadSourceBucket",
-                actions=[
-                    "s3:ListBucket",
-                    "s3:GetBucketLocation",
-                    "s3:GetBucketVersioning",
-                    "s3:GetBucketPublicAccessBlock",
-                ],
-                resources=[self.bucket.bucket_arn],
-            ),
-            iam.PolicyStatement(
-                sid="WriteEnvironmentLogs",
-                actions=[
-                    "logs:CreateLogStream",
-                    "logs:CreateLogGroup",
-                    "logs:PutLogEvents",
-                    "logs:GetLogEvents",
-                    "logs:GetLogRecord",
-                    "logs:GetLogGroupFields",
-                    "logs:GetQueryResults",
-                ],
-                resources=[self._arn("logs", f"log-group:airflow-{name}-*")],
-            ),
-            iam.PolicyStatement(
-                sid="ListLogGroups",
-                actions=["logs:DescribeLogGroups"],
-                resources=[self._arn("logs", "log-group:*")],
-            ),
-            iam.PolicyStatement(
-                sid="PublishMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "AmazonMWAA"}},
-            ),
-            iam.PolicyStatement(
-                sid="UseCeleryQueues",
-                actions=[
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                    "sqs:ReceiveMessage",
-                    "sqs:SendMessage",
-                ],
-                # MWAA's Celery queues live in an AWS-owned account.
-                resources=[f"arn:{Stack.of(self).partition}:sqs:{Stack.of(self).region}:*:airflow-celery-*"],
-            ),
-            iam.PolicyStatement(
-                sid="EncryptCeleryMessages",
-                actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt"],
-                not_resources=[f"arn:{Stack.of(self).partition}:kms:*:{Stack.of(self).account}:key/*"],
-                conditions={"StringLike": {"kms:ViaService": [f"sqs.{Stack.of(self).region}.amazonaws.com"]}},
-            ),
-            iam.PolicyStatement(
-                sid="ReadSourceKeyViaS3",
-                actions=["kms:Decrypt"],
-                resources=[self.key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
-            ),
-        ]
 
     def _acknowledge_deployment_lambda(self) -> None:
         """CDK's BucketDeployment handler: the one Lambda needed to put files into the bucket."""
@@ -312,15 +236,3 @@ class AirflowEnvironment(Construct):
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def _mwaa_wildcard_reason(resource: str) -> str:
-    if resource == "*":
-        return "cloudwatch:PutMetricData has no resources; the statement is limited to the AmazonMWAA namespace."
-    if "airflow-celery-*" in resource:
-        return "MWAA creates its Celery queues in an AWS-owned account under this fixed name prefix."
-    if "log-group:airflow-" in resource:
-        return "MWAA names its five log groups airflow-<environment>-<module>; the wildcard covers only those."
-    if resource.endswith("log-group:*"):
-        return "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups."
-    return "Objects of the MWAA source bucket (DAGs, requirements), which MWAA reads by key."

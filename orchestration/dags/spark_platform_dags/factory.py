@@ -15,6 +15,7 @@ except ImportError:  # Airflow 2.x
 
 from spark_platform_dags.documents import PlatformDocuments
 from spark_platform_dags.model import Pipeline, PipelineError, SparkJob, load_pipelines
+from spark_platform_dags.provider import emr_container_kwargs
 from spark_platform_dags.schedule import staggered_schedule
 
 START_DATE = datetime(2026, 1, 1)
@@ -127,13 +128,12 @@ def build_dag(pipeline: Pipeline, documents: PlatformDocuments, settings: dict) 
                 configuration_overrides=configuration_overrides(
                     pipeline, job, _job_type_conf(settings["job_types"], pipeline, job), settings
                 ),
-                job_retry_max_attempts=job.job_retry_max_attempts,
                 tags={"spark-platform": documents.name_prefix, "team": pipeline.team, "pipeline": pipeline.id},
-                region_name=documents.region,
                 deferrable=pipeline.deferrable,
                 # Wait for the job's end; killing the (non-deferred) task cancels the job run.
                 wait_for_completion=True,
                 poll_interval=30,
+                **emr_container_kwargs(job_retry_max_attempts=job.job_retry_max_attempts, region=documents.region),
             )
         for job in pipeline.jobs:
             for upstream in job.depends_on:
