@@ -19,6 +19,10 @@ _MEMORY = re.compile(r"^[1-9][0-9]*[mg]$")
 _CRON = re.compile(r"^(\S+\s+){4}\S+$")
 
 
+# The run time the capacity planner assumes for a job that states no expected_minutes.
+DEFAULT_EXPECTED_MINUTES = 20
+
+
 class PipelineError(ValueError):
     """A mistake in a pipelines file; the message names the file, the field and the fix."""
 
@@ -40,6 +44,9 @@ class SparkJob:
     depends_on: tuple[str, ...] = ()
     # Attempts EMR makes itself (driver restarts) before the Airflow task sees a failure.
     job_retry_max_attempts: int = 2
+    # How long a run of this job usually takes, in minutes: only the capacity planner reads it
+    # (`make plan`); Airflow ignores it. The default is a typical short batch job.
+    expected_minutes: int = DEFAULT_EXPECTED_MINUTES
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ def _job(data: dict[str, Any], where: str) -> SparkJob:
         ("executor_cores", 1, 64),
         ("driver_cores", 1, 64),
         ("job_retry_max_attempts", 0, 10),
+        ("expected_minutes", 1, 1440),
     ):
         value = getattr(job, name)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
