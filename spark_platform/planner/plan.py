@@ -124,5 +124,7 @@ def _problems(summary: dict[str, Any], m: Metrics) -> list[str]:
         }[kind]
         problems.append(f"{kind} {name}: jobs waited {minutes} job-minutes; {fix}")
     if summary["never_started"]:
-        problems.append(f"jobs never started within {3 * MINUTES_PER_DAY} minutes: {', '.join(summary['never_started'][:5])}")
+        problems.append(
+            f"jobs never started within {3 * MINUTES_PER_DAY} minutes: {', '.join(summary['never_started'][:5])}"
+        )
     return problems

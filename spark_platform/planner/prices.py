@@ -49,7 +49,9 @@ class PriceTable:
                 f"(make refresh-prices REGION={self.requested_region} writes one)"
             )
         if not self.spot:
-            notes.append(f"spot prices assumed at {self.spot_fraction:g} x on-demand (no spot price history in the table)")
+            notes.append(
+                f"spot prices assumed at {self.spot_fraction:g} x on-demand (no spot price history in the table)"
+            )
         return {
             "region": self.region,
             "checked": self.checked,
@@ -87,4 +89,6 @@ def price_table(region: str) -> PriceTable:
         if path.is_file():
             table = parse_price_table(yaml.safe_load(path.read_text(encoding="utf-8")), f"{candidate}.yaml")
             return PriceTable(**{**table.__dict__, "requested_region": region})
-    raise ConfigError(f"prices: no table for {region} in spark_platform/jobs/prices/; run make refresh-prices REGION={region}")
+    raise ConfigError(
+        f"prices: no table for {region} in spark_platform/jobs/prices/; run make refresh-prices REGION={region}"
+    )

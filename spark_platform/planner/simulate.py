@@ -30,7 +30,19 @@ MAX_MINUTES = 3 * MINUTES_PER_DAY
 
 
 class Node:
-    __slots__ = ("alive", "cpu", "ephemeral", "memory", "node_type", "pods", "pool", "prefixes", "since", "started", "zone")
+    __slots__ = (
+        "alive",
+        "cpu",
+        "ephemeral",
+        "memory",
+        "node_type",
+        "pods",
+        "pool",
+        "prefixes",
+        "since",
+        "started",
+        "zone",
+    )
 
     def __init__(self, node_type: NodeType, pool: PoolModel, zone: int, minute: int):
         self.node_type = node_type

@@ -153,7 +153,9 @@ def job_shape(config: PlatformConfig, team: TeamConfig, spec: JobSpec) -> JobSha
     return JobShape(tuple(groups), _quota_use(pods, limit_range, spec.executors))
 
 
-def plan_pipelines(config: PlatformConfig, *, stagger: bool = True, pipelines: list | None = None) -> list[PlannedPipeline]:
+def plan_pipelines(
+    config: PlatformConfig, *, stagger: bool = True, pipelines: list | None = None
+) -> list[PlannedPipeline]:
     """Every pipeline of the configuration, checked as synth checks it, with its day's starts."""
     if pipelines is None:
         pipelines = check_pipelines(config)
