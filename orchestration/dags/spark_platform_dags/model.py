@@ -185,9 +185,13 @@ def _check_acyclic(jobs: tuple[SparkJob, ...], where: str) -> None:
             del upstream[job]
 
 
+# libyaml's safe loader when PyYAML was built with it (about 10x faster on thousands of jobs).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_pipelines(directory: Path) -> list[Pipeline]:
     """Every pipeline of every ``*.yaml`` file in ``directory``, sorted by DAG id."""
     pipelines = []
     for path in sorted(directory.glob("*.yaml")):
-        pipelines += parse_pipelines(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+        pipelines += parse_pipelines(yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER), path.name)
     return sorted(pipelines, key=lambda pipeline: pipeline.dag_id)
