@@ -138,3 +138,10 @@ def test_a_refreshed_table_reads_back_with_its_date_and_sources():
     assert "DescribeSpotPriceHistory" in table.spot_source and table.checked == "2026-11-22"
     with pytest.raises(Exception, match=r"^prices: c7g.large has no on-demand price"):
         table.hourly("c7g.large", "on-demand")
+
+
+def test_the_sandbox_figures_the_readme_shows_are_the_current_plan(tmp_path):
+    """docs/planner/sandbox/ is what `make plan` writes today; re-run it after a model change."""
+    assert main(["--out", str(tmp_path), "--no-charts"]) == 0
+    shown = Path(__file__).resolve().parent.parent / "docs" / "planner" / "sandbox" / "plan.json"
+    assert json.loads(shown.read_text()) == json.loads((tmp_path / "plan.json").read_text())
