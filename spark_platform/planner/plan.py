@@ -74,7 +74,7 @@ def _summary(config, m: Metrics, planned, pools, prices: PriceTable, zones: int)
             executors = next(g for g in job.shape.groups if g.pool == "executor")
             efficiency[job.name] = pools["executor"].efficiency(executors.requests, executors.count)
     runs = {dag_id: round(sum(costs) / len(costs), 4) for dag_id, costs in sorted(m.cost_by_pipeline_run.items())}
-    day = sum(costs for dag_id, costs in ((d, sum(c)) for d, c in m.cost_by_pipeline_run.items()))
+    attributed = sum(sum(costs) for costs in m.cost_by_pipeline_run.values())
     return {
         "region": config.environment.region,
         "minutes_simulated": len(m.nodes),
@@ -98,7 +98,7 @@ def _summary(config, m: Metrics, planned, pools, prices: PriceTable, zones: int)
         "queued_minutes_by_job": dict(sorted(m.queued_by_job.items())),
         "never_started": m.never_started,
         "cost_per_day_usd": round(m.cost_usd, 2),
-        "cost_attributed_to_runs_usd": round(day, 2),
+        "cost_attributed_to_runs_usd": round(attributed, 2),
         "cost_per_pipeline_run_usd": runs,
         "packing_efficiency_by_job": efficiency,
         "capacity_types": {name: pool.capacity_type for name, pool in pools.items()},
