@@ -20,6 +20,9 @@ SPARK_VENV := .venv-spark
 SPARK_STAMP := $(SPARK_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
+PLAN_STAMP := $(VENV)/.plan-installed
+PRICES_VENV := .venv-prices
+PRICES_STAMP := $(PRICES_VENV)/.installed
 CLI_STAMP := node_modules/.cli-installed
 CONFIG ?=
 # Where the job-run twin's Kubernetes servers are built once and kept between runs.
@@ -27,7 +30,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: help install synth test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: plan refresh-prices help install synth test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -37,7 +40,9 @@ help:
 	@echo "make test-airflow-X.Y.Z   the DAG tests on one version"
 	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
-	@echo "make bench            synth benchmark with 1, 10, 50 and 200 generated teams (JSON lines)"
+	@echo "make plan [CONFIG=..] [CHECK=1]   simulate a day of every pipeline: plan/plan.json, plan.md, charts"
+	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
+	@echo "make bench            synth benchmark (1-200 teams), then the planner with 1,000 pipelines x 5 jobs"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
 	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
 
@@ -49,7 +54,17 @@ $(RUNTIME_STAMP): requirements.txt constraints.txt | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt constraints.txt $(RUNTIME_STAMP)
+$(PLAN_STAMP): requirements-plan.txt constraints.txt $(RUNTIME_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-plan.txt -c constraints.txt
+	touch $@
+
+# boto3 cannot share .venv (botocore needs python-dateutil < 3, jsii pins 4.x).
+$(PRICES_STAMP): requirements-prices.txt constraints-prices.txt
+	$(PYTHON) -m venv $(PRICES_VENV)
+	$(PRICES_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-prices.txt -c constraints-prices.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements-plan.txt constraints.txt $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
@@ -123,6 +138,18 @@ image: $(RUNTIME_STAMP)
 
 bench: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_planner.py
+
+# A day of every team's pipelines, before deploying (README, "Capacity plan"). CHECK=1 fails on
+# overflow of the pod address space, a NodePool limit or a team quota.
+plan: $(PLAN_STAMP)
+	$(BIN)/python -m spark_platform.planner $(if $(CONFIG),--config "$(CONFIG)") --out plan $(if $(CHECK),--check)
+
+# Rewrites spark_platform/jobs/prices/$(REGION).yaml from the Pricing API, DescribeInstanceTypes
+# and the spot price history; needs AWS credentials. Never run by the tests.
+REGION ?= eu-west-1
+refresh-prices: $(PRICES_STAMP)
+	$(PRICES_VENV)/bin/python scripts/refresh_prices.py --region "$(REGION)"
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache .airflow-home
+	rm -rf cdk.out .pytest_cache .ruff_cache .airflow-home plan

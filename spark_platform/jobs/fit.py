@@ -11,6 +11,7 @@ and asserts this model agrees with them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,6 +100,7 @@ def pool_of(pod: Mapping[str, Any], karpenter: KarpenterConfig) -> tuple[str, No
     return pools[role]
 
 
+@functools.cache
 def largest_room(
     pool: NodePoolConfig, field_path: str, karpenter: KarpenterConfig
 ) -> list[tuple[InstanceShape, Resources]]:

@@ -7,6 +7,7 @@ Airflow at 3 a.m.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from dataclasses import replace
@@ -92,24 +93,37 @@ def job_spec(pipeline, job) -> JobSpec:
     )
 
 
+@functools.cache
+def team_objects(team: TeamConfig) -> tuple[dict, dict, list]:
+    """The team's driver and executor templates and namespace objects, rendered once per team
+    (job_pods copies the templates; the namespace objects are only read)."""
+    return driver_template(team), executor_template(team), namespace_manifests(team)
+
+
 def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:
     """Raise, naming the job and the limit, when a pod of the job would be rejected or fit no node."""
+    conf = tuple(sorted(spec.spark_conf.items()))
     try:
-        pods = job_pods(
-            replace(spec, executors=1),
-            namespace=team.namespace,
-            driver_template=driver_template(team),
-            executor_template=executor_template(team),
-            submitter_properties=job_submitter_properties(),
-        )
-        problems = job_problems(
-            pods,
-            team=team,
-            namespace_objects=namespace_manifests(team),
-            karpenter=config.karpenter,
-            executors=spec.executors,
-        )
+        problems = _job_problems(config.karpenter, team, replace(spec, name="", spark_conf=()), conf)
     except SparkSettingError as error:
         raise ConfigError(f"{where}.spark_conf: {error}") from None
     if problems:
         raise ConfigError(f"{where}: {problems[0]}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _job_problems(karpenter, team: TeamConfig, spec: JobSpec, conf: tuple) -> tuple[str, ...]:
+    """job_problems of one job shape; jobs of the same team with the same settings share it."""
+    driver, executor, namespace_objects = team_objects(team)
+    pods = job_pods(
+        replace(spec, executors=1, spark_conf=dict(conf)),
+        namespace=team.namespace,
+        driver_template=driver,
+        executor_template=executor,
+        submitter_properties=job_submitter_properties(),
+    )
+    return tuple(
+        job_problems(
+            pods, team=team, namespace_objects=namespace_objects, karpenter=karpenter, executors=spec.executors
+        )
+    )
