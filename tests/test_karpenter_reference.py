@@ -200,7 +200,7 @@ def _unknown_values(ours: dict, chart: dict, path: str = "") -> list[str]:
 
 def test_every_chart_value_the_app_passes_exists_in_the_chart(sandbox):
     chart = yaml.safe_load((REFERENCE / "chart-values.yaml").read_text())
-    values = chart_values(cluster_name=CLUSTER, queue_name="q", region="eu-west-1")
+    values = chart_values(cluster_name=CLUSTER, queue_name="q", region="eu-west-1", system_nodes=2)
     assert _unknown_values(values, chart) == []
     # The helper itself catches a misspelling.
     assert _unknown_values({"settings": {"clusterNmae": CLUSTER}}, chart) == ["settings.clusterNmae"]
