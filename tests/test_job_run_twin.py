@@ -20,7 +20,7 @@ from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .twin.jobs import TwinJob, edge_jobs, sample_jobs, verdict
-from .twin.run import Outcome, install_namespace, provision, remove, reset_quota, submit
+from .twin.run import Outcome, install_namespace, provision, remove, reset_quota, submit, team_namespace_objects
 from .twin.servers import KubeTwin
 
 pytestmark = pytest.mark.twin
@@ -38,13 +38,7 @@ def platform(kube, sandbox):
     """The sandbox's team namespaces installed on the API server, and its NodePools by name."""
     namespaces = {}
     for team in sandbox.config.teams:
-        objects = [
-            obj
-            for obj in sandbox.manifests()
-            if obj["kind"] in ("Namespace", "ResourceQuota", "LimitRange")
-            and team.namespace in (obj["metadata"].get("namespace"), obj["metadata"]["name"])
-        ]
-        assert len(objects) == 3, team.name
+        objects = team_namespace_objects(sandbox, team)
         install_namespace(kube.api, objects)
         namespaces[team.name] = objects
     pools = {pool["metadata"]["name"]: pool for pool in sandbox.manifests("NodePool")}

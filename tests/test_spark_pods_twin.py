@@ -22,7 +22,7 @@ from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .twin import spark
 from .twin.jobs import sample_jobs
-from .twin.run import install_namespace, reset_quota
+from .twin.run import install_namespace, reset_quota, team_namespace_objects
 from .twin.servers import KubeTwin
 
 pytestmark = pytest.mark.twin
@@ -38,12 +38,7 @@ def kube():
 def namespaces(kube, sandbox):
     installed = {}
     for team in sandbox.config.teams:
-        objects = [
-            obj
-            for obj in sandbox.manifests()
-            if obj["kind"] in ("Namespace", "ResourceQuota", "LimitRange")
-            and team.namespace in (obj["metadata"].get("namespace"), obj["metadata"]["name"])
-        ]
+        objects = team_namespace_objects(sandbox, team)
         install_namespace(kube.api, objects)
         installed[team.name] = objects
     return installed

@@ -31,16 +31,21 @@ def pipelines_dir(config: PlatformConfig) -> Path:
     return path if path.is_absolute() else REPOSITORY_ROOT / path
 
 
-def _model() -> ModuleType:
-    """The DAG package's model module, loaded without putting the dags folder on sys.path."""
-    name = "spark_platform_dags_model"
+def dag_module(module: str) -> ModuleType:
+    """A module of the DAG package (model, schedule), loaded without Airflow and without putting
+    the dags folder on sys.path."""
+    name = f"spark_platform_dags_{module}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DAGS_DIR / "spark_platform_dags" / "model.py")
+        spec = importlib.util.spec_from_file_location(name, DAGS_DIR / "spark_platform_dags" / f"{module}.py")
         assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
     return sys.modules[name]
+
+
+def _model() -> ModuleType:
+    return dag_module("model")
 
 
 def check_pipelines(config: PlatformConfig) -> list:

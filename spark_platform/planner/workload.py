@@ -12,8 +12,6 @@ their node selector names (``jobs.fit.pool_of``).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass, replace
 from types import ModuleType
 
@@ -22,7 +20,7 @@ from spark_platform.jobs.capacity import Resources
 from spark_platform.jobs.emr_pods import JobSpec, job_pods
 from spark_platform.jobs.fit import pod_requests, pool_of, quantity, with_limit_range_defaults
 from spark_platform.jobs.submission import job_submitter_properties
-from spark_platform.orchestration.pipelines import DAGS_DIR, check_pipelines, job_spec
+from spark_platform.orchestration.pipelines import check_pipelines, dag_module, job_spec
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 
 MINUTES_PER_DAY = 24 * 60
@@ -66,15 +64,7 @@ class PlannedPipeline:
 
 
 def _schedule_module() -> ModuleType:
-    """The DAG package's schedule module, loaded without Airflow (like pipelines._model)."""
-    name = "spark_platform_dags_schedule"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DAGS_DIR / "spark_platform_dags" / "schedule.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return dag_module("schedule")
 
 
 def _cron_field(text: str, low: int, high: int, where: str) -> list[int]:

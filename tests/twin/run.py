@@ -25,6 +25,18 @@ class Outcome:
     pending: dict[str, str] = field(default_factory=dict)  # pod -> the scheduler's reason
 
 
+def team_namespace_objects(synth: Any, team: Any) -> list[dict[str, Any]]:
+    """The team's Namespace, ResourceQuota and LimitRange exactly as the templates deploy them."""
+    objects = [
+        obj
+        for obj in synth.manifests()
+        if obj["kind"] in ("Namespace", "ResourceQuota", "LimitRange")
+        and team.namespace in (obj["metadata"].get("namespace"), obj["metadata"]["name"])
+    ]
+    assert len(objects) == 3, team.name
+    return objects
+
+
 def install_namespace(api: Api, objects: list[Mapping[str, Any]]) -> None:
     """Namespace, ResourceQuota and LimitRange as the platform deploys them."""
     for kind in ("Namespace", "ResourceQuota", "LimitRange"):
