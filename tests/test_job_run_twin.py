@@ -20,7 +20,7 @@ from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .twin.jobs import TwinJob, edge_jobs, sample_jobs, verdict
-from .twin.run import Outcome, install_namespace, provision, remove, reset_quota, submit, team_namespace_objects
+from .twin.run import Outcome, install_namespace, install_team_namespaces, provision, remove, reset_quota, submit
 from .twin.servers import KubeTwin
 
 pytestmark = pytest.mark.twin
@@ -36,11 +36,7 @@ def kube():
 @pytest.fixture(scope="module")
 def platform(kube, sandbox):
     """The sandbox's team namespaces installed on the API server, and its NodePools by name."""
-    namespaces = {}
-    for team in sandbox.config.teams:
-        objects = team_namespace_objects(sandbox, team)
-        install_namespace(kube.api, objects)
-        namespaces[team.name] = objects
+    namespaces = install_team_namespaces(kube.api, sandbox)
     pools = {pool["metadata"]["name"]: pool for pool in sandbox.manifests("NodePool")}
     return {"namespaces": namespaces, "pools": pools, "config": sandbox.config}
 

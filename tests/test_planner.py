@@ -9,10 +9,8 @@ import pytest
 
 from spark_platform.config import ConfigError, from_mapping, sandbox_config
 from spark_platform.jobs.capacity import GIB, MIB, Resources
-from spark_platform.jobs.emr_pods import job_pods
 from spark_platform.jobs.fit import pod_requests
-from spark_platform.jobs.submission import job_submitter_properties
-from spark_platform.orchestration.pipelines import _model, check_pipelines, job_spec
+from spark_platform.orchestration.pipelines import _model, check_pipelines, job_spec, one_executor_pods
 from spark_platform.planner.packing import fits
 from spark_platform.planner.plan import pool_models, simulate_day
 from spark_platform.planner.prices import price_table
@@ -28,7 +26,7 @@ from spark_platform.planner.workload import (
     plan_pipelines,
     start_minutes,
 )
-from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
+from spark_platform.tenancy.kubernetes import namespace_manifests
 
 REQUIRED = (
     "peak_pod_ips",
@@ -72,13 +70,7 @@ def test_a_running_job_holds_exactly_the_pods_emr_creates_with_their_admitted_re
     spec = job_spec(pipeline, pipeline.jobs[0])  # sessions: 20 PySpark executors of 4 cores, 16g
     shape = plan_pipelines(config, pipelines=[pipeline])[0].jobs[0].shape
     limit_range = next(o for o in namespace_manifests(team) if o["kind"] == "LimitRange")
-    pods = job_pods(
-        replace(spec, executors=1),
-        namespace=team.namespace,
-        driver_template=driver_template(team),
-        executor_template=executor_template(team),
-        submitter_properties=job_submitter_properties(),
-    )
+    pods = one_executor_pods(team, spec)
     assert [(g.pool, g.count) for g in shape.groups] == [("driver", 1), ("driver", 1), ("executor", 20)]
     assert [g.requests for g in shape.groups] == [
         pod_requests(pod, limit_range) for pod in (pods.job_runner, pods.driver, pods.executors[0])

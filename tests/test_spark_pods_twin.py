@@ -22,7 +22,7 @@ from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .twin import spark
 from .twin.jobs import sample_jobs
-from .twin.run import install_namespace, reset_quota, team_namespace_objects
+from .twin.run import install_team_namespaces, reset_quota
 from .twin.servers import KubeTwin
 
 pytestmark = pytest.mark.twin
@@ -36,12 +36,7 @@ def kube():
 
 @pytest.fixture(scope="module")
 def namespaces(kube, sandbox):
-    installed = {}
-    for team in sandbox.config.teams:
-        objects = team_namespace_objects(sandbox, team)
-        install_namespace(kube.api, objects)
-        installed[team.name] = objects
-    return installed
+    return install_team_namespaces(kube.api, sandbox)
 
 
 def cases(config):

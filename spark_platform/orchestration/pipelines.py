@@ -16,7 +16,7 @@ from types import ModuleType
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.images import JOB_TYPES
-from spark_platform.jobs.emr_pods import JobSpec, job_pods
+from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
@@ -116,17 +116,24 @@ def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, w
         raise ConfigError(f"{where}: {problems[0]}")
 
 
-@functools.lru_cache(maxsize=4096)
-def _job_problems(karpenter, team: TeamConfig, spec: JobSpec, conf: tuple) -> tuple[str, ...]:
-    """job_problems of one job shape; jobs of the same team with the same settings share it."""
-    driver, executor, namespace_objects = team_objects(team)
-    pods = job_pods(
-        replace(spec, executors=1, spark_conf=dict(conf)),
+def one_executor_pods(team: TeamConfig, spec: JobSpec) -> JobPods:
+    """The job runner, the driver and one executor of ``spec``: identical executors are
+    counted, not built."""
+    driver, executor, _ = team_objects(team)
+    return job_pods(
+        replace(spec, executors=1),
         namespace=team.namespace,
         driver_template=driver,
         executor_template=executor,
         submitter_properties=job_submitter_properties(),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _job_problems(karpenter, team: TeamConfig, spec: JobSpec, conf: tuple) -> tuple[str, ...]:
+    """job_problems of one job shape; jobs of the same team with the same settings share it."""
+    _, _, namespace_objects = team_objects(team)
+    pods = one_executor_pods(team, replace(spec, spark_conf=dict(conf)))
     return tuple(
         job_problems(
             pods, team=team, namespace_objects=namespace_objects, karpenter=karpenter, executors=spec.executors

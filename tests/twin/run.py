@@ -37,6 +37,15 @@ def team_namespace_objects(synth: Any, team: Any) -> list[dict[str, Any]]:
     return objects
 
 
+def install_team_namespaces(api: Api, synth: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every team's namespace objects of ``synth`` on the API server, by team name."""
+    installed = {}
+    for team in synth.config.teams:
+        installed[team.name] = team_namespace_objects(synth, team)
+        install_namespace(api, installed[team.name])
+    return installed
+
+
 def install_namespace(api: Api, objects: list[Mapping[str, Any]]) -> None:
     """Namespace, ResourceQuota and LimitRange as the platform deploys them."""
     for kind in ("Namespace", "ResourceQuota", "LimitRange"):
