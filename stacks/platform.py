@@ -36,7 +36,8 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
     cluster = ClusterStack(app, f"{prefix}-cluster", config=config, network=network.network)
     images = ImagesStack(app, f"{prefix}-images", config=config)
     karpenter = KarpenterStack(app, f"{prefix}-karpenter", config=config, cluster=cluster.spark_cluster.cluster)
-    # The kubelet on Karpenter's nodes pulls the job images.
+    # The kubelet on Karpenter's nodes pulls the job images with the node role; job roles (IRSA
+    # credentials inside the pods) never pull, so they get no ECR access.
     images.repositories.grant_pull(karpenter.karpenter.node_role)
 
     tenancy = TenancyStack(app, f"{prefix}-tenancy", config=config)
@@ -59,8 +60,6 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
         )
         # Team pods are scheduled by Karpenter; its NodePools must exist first (and outlive them).
         stack.add_stack_dependency(karpenter)
-        for team in stack.teams.values():
-            images.repositories.grant_pull(team.role)
         teams.append(stack)
     orchestration = None
     if config.orchestration.enabled:

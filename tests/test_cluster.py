@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 
 from aws_cdk.assertions import Match
@@ -121,15 +122,34 @@ def test_admin_access_entry_grants_cluster_admin_to_the_platform_admin_role(sand
             ],
         },
     )
-    # Only principals of this account can assume it (the account root delegates to IAM).
-    trust = sandbox.resources("AWS::IAM::Role")[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust == [
-        {
-            "Action": "sts:AssumeRole",
-            "Effect": "Allow",
-            "Principal": {"AWS": {"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":root"]]}},
-        }
-    ]
+    # Only the configured principals of this account can assume it: the account root delegates to
+    # IAM, and the condition narrows it to the IAM Identity Center PlatformAdmin permission set.
+    (statement,) = sandbox.resources("AWS::IAM::Role")[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":root"]]}}
+    assert set(statement["Condition"]) == {"ArnLike"}
+    patterns = statement["Condition"]["ArnLike"]["aws:PrincipalArn"]
+    sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_{}_0123abcd"
+    may_assume = {
+        sso.format("PlatformAdmin"): True,
+        sso.format("PlatformAdminReadOnly"): False,
+        sso.format("DataEngineer"): False,
+        "arn:aws:iam::111122223333:role/spark-analytics-emr-job": False,
+        "arn:aws:iam::111122223333:role/PlatformAdmin": False,
+        "arn:aws:iam::111122223333:user/ci": False,
+    }
+    assert {arn: any(arn_like(p, arn) for p in patterns) for arn in may_assume} == may_assume
+
+
+def arn_like(pattern: str, arn: str) -> bool:
+    """IAM's ArnLike: each of the six colon-separated parts matched on its own, * and ? wildcards.
+
+    (IAM User Guide, "IAM JSON policy elements: Condition operators", Amazon Resource Name (ARN)
+    condition operators.)
+    """
+    pattern_parts, arn_parts = pattern.split(":", 5), arn.split(":", 5)
+    return len(pattern_parts) == len(arn_parts) == 6 and all(
+        fnmatch.fnmatchcase(part, want) for want, part in zip(pattern_parts, arn_parts, strict=True)
+    )
 
 
 def test_configured_admin_roles_get_access_entries_and_no_role_is_created(variant):

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = {
     "name_prefix": "spark",
     "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]},
+    "cluster": {"admin_role_arns": ["arn:aws:iam::123456789012:role/PlatformAdmins"]},
 }
 
 
@@ -160,7 +161,8 @@ def test_yaml_file_is_loaded_and_validated(tmp_path):
     good.write_text(
         "name_prefix: team-a\n"
         "environment: {region: us-west-2, availability_zones: [us-west-2a, us-west-2b, us-west-2c]}\n"
-        "cluster: {kubernetes_version: '1.35', endpoint_public_cidrs: [198.51.100.0/24]}\n"
+        "cluster: {kubernetes_version: '1.35', endpoint_public_cidrs: [198.51.100.0/24],\n"
+        "  admin_role: {trusted_principal_arn_patterns: ['arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*']}}\n"
     )
     config = load_config(str(good))
     assert config.cluster_name == "team-a-eks"
@@ -209,3 +211,51 @@ def test_a_node_disk_that_cannot_hold_an_executors_local_dirs_next_to_the_images
         from_mapping(data)
     data["teams"][0]["executor_local_storage_gib"] = 60
     assert from_mapping(data).karpenter.root_volume_gib == 100
+
+
+def test_a_platform_without_a_configured_cluster_administrator_is_refused():
+    data = copy.deepcopy(BASE)
+    del data["cluster"]
+    with pytest.raises(ConfigError, match=r"^cluster\.admin_role: no cluster administrator: list existing roles"):
+        from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    ("admin_role", "account", "expected"),
+    [
+        (
+            {"trusted_principal_arns": ["arn:aws:iam::123456789012:group/admins"]},
+            None,
+            r"^cluster\.admin_role\.trusted_principal_arns\[0\]: .* is not an IAM role or user ARN \(",
+        ),
+        (
+            {"trusted_principal_arns": ["arn:aws:iam::*:role/admins"]},
+            None,
+            r"^cluster\.admin_role\.trusted_principal_arns\[0\]: .* is not an IAM role or user ARN \(",
+        ),
+        (
+            {"trusted_principal_arn_patterns": ["arn:aws:iam::210987654321:role/aws-reserved/*"]},
+            "123456789012",
+            r"^cluster\.admin_role\.trusted_principal_arn_patterns\[0\]: .* is in account 210987654321, not the platform's",
+        ),
+        (
+            {"trusted_principal_arn_patterns": ["*"]},
+            None,
+            r"^cluster\.admin_role\.trusted_principal_arn_patterns\[0\]: '\*' is not an IAM role or user ARN pattern",
+        ),
+    ],
+)
+def test_admin_role_trust_names_principals_of_the_platform_account_only(admin_role, account, expected):
+    data = copy.deepcopy(BASE)
+    data["cluster"] = {"admin_role": admin_role}
+    if account:
+        data["environment"]["account"] = account
+    with pytest.raises(ConfigError, match=expected):
+        from_mapping(data)
+
+
+def test_existing_admin_roles_and_a_created_admin_role_are_not_configured_together():
+    data = copy.deepcopy(BASE)
+    data["cluster"]["admin_role"] = {"trusted_principal_arns": ["arn:aws:iam::123456789012:role/ops"]}
+    with pytest.raises(ConfigError, match=r"^cluster\.admin_role: is only used when cluster\.admin_role_arns is empty"):
+        from_mapping(data)

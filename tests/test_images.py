@@ -17,7 +17,7 @@ from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
 from spark_platform.images import JOB_TYPES, base_image_uri, image_tag, job_type
 from spark_platform.images import job_types as job_types_module
 from spark_platform.images.job_types import UnknownJobTypeError
-from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS, UnknownRegionError
+from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS, PINNED_BASE_BUILDS, UnknownRegionError
 
 from .conftest import ROOT, render
 
@@ -91,17 +91,17 @@ def test_hudi_image_uses_the_bundle_shipped_in_the_base_image():
 @pytest.mark.parametrize(
     ("region", "release", "expected"),
     [
-        ("eu-west-1", "emr-7.12.0-latest", "483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-7.12.0:latest"),
+        ("eu-west-1", "emr-7.12.0-latest", "483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-7.12.0:20251111"),
         ("us-east-1", "emr-7.9.0-20250815", "755674844232.dkr.ecr.us-east-1.amazonaws.com/spark/emr-7.9.0:20250815"),
-        ("us-west-2", "emr-6.15.0-latest", "895885662937.dkr.ecr.us-west-2.amazonaws.com/spark/emr-6.15.0:latest"),
+        ("us-west-2", "emr-6.15.0-latest", "895885662937.dkr.ecr.us-west-2.amazonaws.com/spark/emr-6.15.0:20240105"),
         (
             "ap-southeast-1",
             "emr-7.12.0-latest",
-            "671219180197.dkr.ecr.ap-southeast-1.amazonaws.com/spark/emr-7.12.0:latest",
+            "671219180197.dkr.ecr.ap-southeast-1.amazonaws.com/spark/emr-7.12.0:20251111",
         ),
     ],
 )
-def test_base_image_comes_from_the_registry_of_the_region_and_the_release(region, release, expected):
+def test_base_image_comes_from_the_registry_of_the_region_by_the_dated_build_of_the_release(region, release, expected):
     assert base_image_uri(region, release) == expected
 
 
@@ -137,6 +137,7 @@ def test_bad_images_configuration_fails_at_synth_with_the_field_named():
     base = {
         "name_prefix": "spark",
         "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b"]},
+        "cluster": {"admin_role_arns": ["arn:aws:iam::123456789012:role/admins"]},
     }
     with pytest.raises(ConfigError, match=r"^images\[1\]\.release_labels\[0\]: 'latest' is not an EMR on EKS release"):
         from_mapping(
@@ -241,7 +242,7 @@ def test_build_script_builds_arm64_from_the_regional_base_image_and_pushes_the_c
     *commands, uri = capsys.readouterr().out.strip().splitlines()
     build = commands[-1]
     assert build.startswith("docker buildx build --platform linux/arm64 ")
-    assert "--build-arg EMR_BASE_IMAGE=483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-7.12.0:latest" in build
+    assert "--build-arg EMR_BASE_IMAGE=483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-7.12.0:20251111" in build
     assert (
         uri
         == f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark/hudi-ingestion:{image_tag('hudi-ingestion', 'emr-7.12.0-latest')}"
@@ -269,3 +270,34 @@ def test_build_script_rejects_bad_input_with_one_line(args, message, capsys):
     assert build_image.main([*args, "--dry-run"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and message in error
+
+
+def test_a_latest_release_without_a_pinned_build_is_refused_at_synth():
+    with pytest.raises(
+        ConfigError,
+        match=r"^images\[0\]\.release_labels\[0\]: 'emr-7\.5\.0-latest' has no pinned base image build; use a dated label",
+    ):
+        from_mapping(
+            {
+                "name_prefix": "spark",
+                "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b"]},
+                "cluster": {"admin_role_arns": ["arn:aws:iam::123456789012:role/admins"]},
+                "images": [{"job_type": "pyspark-analytics", "release_labels": ["emr-7.5.0-latest"]}],
+            }
+        )
+
+
+def test_moving_a_release_to_a_newer_base_build_changes_the_image_tag(monkeypatch):
+    before = image_tag("pyspark-analytics", "emr-7.12.0-latest")
+    monkeypatch.setitem(PINNED_BASE_BUILDS, "7.12.0", "20261201")
+    assert image_tag("pyspark-analytics", "emr-7.12.0-latest") != before
+
+
+def test_no_image_builds_from_a_mutable_base_tag():
+    for kind in JOB_TYPES.values():
+        dockerfile = (kind.build_context / "Dockerfile").read_text()
+        # The base comes only from the build argument, which the build script fills with a dated tag.
+        assert [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM")] == ["${EMR_BASE_IMAGE}"]
+        assert "ARG EMR_BASE_IMAGE\n" in dockerfile  # no default, so no build can fall back to :latest
+    for release in PINNED_BASE_BUILDS:
+        assert not base_image_uri("eu-west-1", f"emr-{release}-latest").endswith(":latest")

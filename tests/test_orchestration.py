@@ -188,6 +188,21 @@ def test_mwaa_itself_gets_only_what_the_service_needs(sandbox):
         for service in statement["Principal"]["Service"]
     )
     assert principals == ["airflow-env.amazonaws.com", "airflow.amazonaws.com"]
+    # Confused deputy: MWAA may hand the role only to this environment of this account.
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnEquals": {
+            "aws:SourceArn": {
+                "Fn::Join": [
+                    "",
+                    ["arn:aws:airflow:eu-west-1:", {"Ref": "AWS::AccountId"}, ":environment/spark-airflow"],
+                ]
+            }
+        },
+    }
+    (environment,) = sandbox.resources("AWS::MWAA::Environment").values()
+    assert environment["Properties"]["Name"] == "spark-airflow"
 
 
 def test_onboarding_a_team_does_not_change_the_orchestration_stack(sandbox, tmp_path):

@@ -16,7 +16,7 @@ from constructs import Construct
 from spark_platform.cluster.addons import ManagedAddons
 from spark_platform.cluster.node_role import node_role
 from spark_platform.compliance import harden_cdk_lambdas, logical_id, suppress
-from spark_platform.config import ClusterConfig, SystemNodesConfig
+from spark_platform.config import AdminRoleConfig, ClusterConfig, SystemNodesConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.network import PodSubnet
 
@@ -130,7 +130,7 @@ class SparkCluster(Construct):
         )
 
         self._harden_kubectl_provider(log_key)
-        self.admin_roles = self._grant_admins(config.admin_role_arns, cluster_name)
+        self.admin_roles = self._grant_admins(config.admin_role_arns, config.admin_role, cluster_name)
 
         self.node_role = node_role(self, "SystemNodeRole", description=f"System nodes of {cluster_name}")
         self.addons = ManagedAddons(
@@ -187,7 +187,7 @@ class SparkCluster(Construct):
             ),
         )
 
-    def _grant_admins(self, role_arns: tuple[str, ...], cluster_name: str) -> list[iam.IRole]:
+    def _grant_admins(self, role_arns: tuple[str, ...], trust: AdminRoleConfig, cluster_name: str) -> list[iam.IRole]:
         """Cluster-admin access entries for the configured roles, or for a role made here."""
         admin_policy = eks.AccessPolicy.from_access_policy_name(
             CLUSTER_ADMIN_POLICY, access_scope_type=eks.AccessScopeType.CLUSTER
@@ -195,13 +195,24 @@ class SparkCluster(Construct):
         if role_arns:
             roles = [iam.Role.from_role_arn(self, f"AdminRole{i + 1}", arn) for i, arn in enumerate(role_arns)]
         else:
+            # The account principal delegates to IAM, and the condition narrows it to the listed
+            # principals: a bare account trust would let every role of the account become
+            # cluster-admin. aws:PrincipalArn also matches IAM Identity Center's generated roles,
+            # which are recreated with a new suffix when a permission set changes.
+            principal = iam.AccountRootPrincipal().with_conditions(
+                {
+                    "ArnLike": {
+                        "aws:PrincipalArn": [*trust.trusted_principal_arns, *trust.trusted_principal_arn_patterns]
+                    }
+                }
+            )
             roles = [
                 iam.Role(
                     self,
                     "AdminRole",
                     role_name=f"{cluster_name}-admin",
-                    description=f"Cluster administrators of {cluster_name}; assumable by IAM principals of this account",
-                    assumed_by=iam.AccountRootPrincipal(),
+                    description=f"Cluster administrators of {cluster_name}; assumable only by the principals its configuration trusts",
+                    assumed_by=principal,
                 )
             ]
         for index, role in enumerate(roles):

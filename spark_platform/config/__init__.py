@@ -2,6 +2,7 @@
 
 from spark_platform.config.loader import load_config, sandbox_config
 from spark_platform.config.settings import (
+    AdminRoleConfig,
     ClusterConfig,
     ConfigError,
     EnvironmentConfig,
@@ -20,6 +21,7 @@ from spark_platform.config.settings import (
 )
 
 __all__ = [
+    "AdminRoleConfig",
     "ClusterConfig",
     "ConfigError",
     "EnvironmentConfig",

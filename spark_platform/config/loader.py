@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 
 from spark_platform.config.settings import (
+    AdminRoleConfig,
+    ClusterConfig,
     ConfigError,
     EnvironmentConfig,
     ImageConfig,
@@ -28,6 +30,15 @@ def sandbox_config() -> PlatformConfig:
         environment=EnvironmentConfig(
             region="eu-west-1",
             availability_zones=("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+        ),
+        # Whoever holds the PlatformAdmin permission set of IAM Identity Center in the deploying
+        # account may assume the cluster-admin role; nobody else.
+        cluster=ClusterConfig(
+            admin_role=AdminRoleConfig(
+                trusted_principal_arn_patterns=(
+                    "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformAdmin_*",
+                )
+            )
         ),
         images=(
             ImageConfig(job_type="pyspark-analytics", release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest")),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from spark_platform.config.regions import SUPPORTED_REGIONS
 from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
 from spark_platform.images.job_types import UnknownJobTypeError, job_type
-from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS
+from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS, UnpinnedReleaseError, pinned_base_image_tag
 from spark_platform.orchestration.mwaa_versions import (
     DEFAULT_AIRFLOW_VERSION,
     MWAA_AIRFLOW,
@@ -70,6 +70,9 @@ PRIVATE_PARENTS = (
 _NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(?P<account>\d{12}):(role|user)/[\w+=,.@/-]{1,512}$")
+# The account may be "*": the trust's principal is the platform account, so it matches no other.
+_PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(?P<account>\d{12}|\*):(role|user)/[\w+=,.@/*?-]{1,512}$")
 # Graviton families carry a "g" right after the generation number: m7g, c8g, r7gd, t4g.
 _GRAVITON_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
 
@@ -192,14 +195,57 @@ def _minor(version: str) -> int:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AdminRoleConfig:
+    """Who may assume the cluster-admin role the platform creates (``<prefix>-eks-admin``).
+
+    Only principals of the platform's own account, and of those only the ones listed: the trust
+    names the account and requires ``aws:PrincipalArn`` to match an entry (IAM User Guide,
+    "AWS global condition context keys": aws:PrincipalArn). For IAM Identity Center users, give the
+    permission set's role pattern (IAM Identity Center User Guide, "Referencing permission sets in
+    resource policies, Amazon EKS, and AWS KMS"):
+    arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_<PermissionSet>_*
+    """
+
+    trusted_principal_arns: tuple[str, ...] = ()
+    trusted_principal_arn_patterns: tuple[str, ...] = ()
+
+    def validate(self, field_path: str, account: str | None) -> None:
+        for name, pattern in (
+            ("trusted_principal_arns", _PRINCIPAL_ARN),
+            ("trusted_principal_arn_patterns", _PRINCIPAL_ARN_PATTERN),
+        ):
+            for index, arn in enumerate(getattr(self, name)):
+                where = f"{field_path}.{name}[{index}]"
+                match = pattern.match(arn)
+                if not match:
+                    _fail(
+                        where,
+                        f"{arn!r} is not an IAM role or user ARN"
+                        + (" pattern" if name.endswith("patterns") else "")
+                        + " (arn:aws:iam::<account>:role/<name> or :user/<name>)",
+                    )
+                if account and match["account"] not in (account, "*"):
+                    _fail(
+                        where,
+                        f"{arn!r} is in account {match['account']}, not the platform's {account}; trust its own principals only",
+                    )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.trusted_principal_arns or self.trusted_principal_arn_patterns)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClusterConfig:
     """The EKS control plane and its access."""
 
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     # Empty: the API endpoint is private (reachable from the VPC only).
     endpoint_public_cidrs: tuple[str, ...] = ()
-    # Empty: the platform creates an admin role that principals of the account may assume.
+    # Existing roles that get cluster admin. Empty: the platform creates <prefix>-eks-admin,
+    # assumable only by the principals admin_role trusts.
     admin_role_arns: tuple[str, ...] = ()
+    admin_role: AdminRoleConfig = field(default_factory=AdminRoleConfig)
     # Free /28 prefixes each node keeps attached so new executors start without an EC2 call.
     warm_prefix_target: int = 1
     control_plane_log_retention_days: int = 365
@@ -417,8 +463,8 @@ class ImageConfig:
             if not self.release_labels:
                 _fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
             for index, label in enumerate(self.release_labels):
-                parse_release_label(label, field_path=f"{field_path}.release_labels[{index}]")
-        except (UnknownJobTypeError, ReleaseLabelError) as error:
+                pinned_base_image_tag(label, field_path=f"{field_path}.release_labels[{index}]")
+        except (UnknownJobTypeError, ReleaseLabelError, UnpinnedReleaseError) as error:
             raise ConfigError(str(error)) from None
         if len(set(self.release_labels)) != len(self.release_labels):
             _fail(f"{field_path}.release_labels", "lists the same release twice")
@@ -699,6 +745,18 @@ class PlatformConfig:
             _fail("environment.region", f"{self.environment.region!r} has no EMR on EKS base image registry")
         if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
             _fail("environment.availability_zones", "more zones than network.pod_cidr can be split into")
+        self.cluster.admin_role.validate("cluster.admin_role", self.environment.account)
+        if not self.cluster.admin_role_arns and not self.cluster.admin_role.configured:
+            _fail(
+                "cluster.admin_role",
+                "no cluster administrator: list existing roles in cluster.admin_role_arns, or trusted_principal_arns / "
+                "trusted_principal_arn_patterns for the platform-created admin role",
+            )
+        if self.cluster.admin_role_arns and self.cluster.admin_role.configured:
+            _fail(
+                "cluster.admin_role",
+                "is only used when cluster.admin_role_arns is empty (no role is created then); remove one of the two",
+            )
 
     def image(self, job_type_name: str) -> ImageConfig:
         for image in self.images:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spark_platform.emr_releases import parse_release_label
+from spark_platform.images.registry import pinned_base_image_tag
 
 IMAGES_DIR = Path(__file__).resolve().parent.parent.parent / "images"
 
@@ -63,13 +64,14 @@ def job_type(name: str, *, field_path: str = "job_type") -> JobType:
 def image_tag(job_type_name: str, release_label: str) -> str:
     """The immutable tag of a job type's image for a release: ``7.12.0-latest-<content hash>``.
 
-    The hash covers the release label and every file of the build context, so the build
+    The hash covers the release label, its pinned base image build and every file of the build context, so the build
     script and the CDK app derive the same tag without talking to each other, and any change
     to the Dockerfile or the pinned requirements produces a new tag (ECR tags are immutable).
     """
     release = parse_release_label(release_label)
     context = job_type(job_type_name).build_context
-    digest = hashlib.sha256(release.label.encode())
+    # The pinned base build is part of the content: moving to a newer base makes a new tag.
+    digest = hashlib.sha256(f"{release.label}\0{pinned_base_image_tag(release_label)}".encode())
     for path in sorted(p for p in context.rglob("*") if p.is_file()):
         digest.update(path.relative_to(context).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return f"{release.version}-{release.build}-{digest.hexdigest()[:12]}"

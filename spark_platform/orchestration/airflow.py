@@ -134,8 +134,20 @@ class AirflowEnvironment(Construct):
             self,
             "ExecutionRole",
             description=f"MWAA environment {self.environment_name}",
+            # Only this environment may hand out the role (MWAA User Guide, "Cross-service
+            # confused deputy prevention": aws:SourceArn is the environment's ARN, aws:SourceAccount
+            # its account). The ARN is built from the literal name: the role must exist first.
             assumed_by=iam.CompositePrincipal(
                 iam.ServicePrincipal("airflow.amazonaws.com"), iam.ServicePrincipal("airflow-env.amazonaws.com")
+            ).with_conditions(
+                {
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnEquals": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="airflow", resource="environment", resource_name=self.environment_name
+                        )
+                    },
+                }
             ),
         )
         self.policy = iam.ManagedPolicy(

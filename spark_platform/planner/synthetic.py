@@ -16,6 +16,9 @@ import yaml
 RELEASE = "emr-7.12.0-latest"
 
 
+SSO_ADMIN_PATTERN = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformAdmin_*"
+
+
 def _jobs(seed: int, count: int, *, executors: int, executor_cores: int, minutes: int) -> list[dict[str, Any]]:
     jobs = []
     for index in range(count):
@@ -69,6 +72,8 @@ def synthetic_platform(
         "name_prefix": "plan",
         "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]},
         "network": {"pod_cidr": pod_cidr},
+        # Any valid administrator: the planner never deploys, but the configuration must be whole.
+        "cluster": {"admin_role": {"trusted_principal_arn_patterns": [SSO_ADMIN_PATTERN]}},
         "karpenter": {"driver": pool, "executor": pool},
         "orchestration": {"pipelines_dir": str(directory)},
         "images": [{"job_type": "pyspark-analytics", "release_labels": [RELEASE]}],
