@@ -1,4 +1,4 @@
-"""Kubernetes manifests kept as YAML files in the repository and parameterised in code.
+"""Kubernetes manifests kept as YAML files in the package and parameterised in code.
 
 Files hold the whole object a Kubernetes engineer can read and ``kubectl diff``; fields that
 depend on the deployment are ``null`` in the file and set here by path. Nothing is assembled
@@ -10,22 +10,25 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Mapping
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import yaml
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+# Package data (spark_platform/kubernetes/): found the same way in a checkout and in an
+# installed wheel, never through a repository path.
+MANIFESTS_PACKAGE = "spark_platform.kubernetes"
 
 
 @functools.cache
-def _read_all(path: Path) -> tuple[Any, ...]:
+def _read_all(relative_path: str) -> tuple[Any, ...]:
     # Parsed once per process however many constructs (or teams) load the same file.
-    return tuple(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    text = resources.files(MANIFESTS_PACKAGE).joinpath(*relative_path.split("/")).read_text(encoding="utf-8")
+    return tuple(yaml.safe_load_all(text))
 
 
-def _read(path: Path) -> Any:
-    (document,) = _read_all(path)
+def _read(relative_path: str) -> Any:
+    (document,) = _read_all(relative_path)
     return document
 
 
@@ -33,13 +36,13 @@ Path_ = tuple[str | int, ...]
 
 
 def load_manifest(relative_path: str, values: Mapping[Path_, Any] | None = None) -> dict[str, Any]:
-    """The manifest at ``relative_path`` (from the repository root) with ``values`` set.
+    """The manifest at ``relative_path`` (under spark_platform/kubernetes/) with ``values`` set.
 
     ``values`` maps paths (tuples of keys and list indexes; keys such as
     ``karpenter.sh/discovery`` contain dots) to values, for example
     ``{("spec", "amiSelectorTerms", 0, "alias"): "al2023@latest"}``.
     """
-    manifest = copy.deepcopy(_read(REPOSITORY_ROOT / relative_path))
+    manifest = copy.deepcopy(_read(relative_path))
     for path, value in (values or {}).items():
         set_path(manifest, path, value, source=relative_path)
     unset = find_nulls(manifest)
@@ -50,7 +53,7 @@ def load_manifest(relative_path: str, values: Mapping[Path_, Any] | None = None)
 
 def load_manifests(relative_path: str, values: list[Mapping[Path_, Any]]) -> list[dict[str, Any]]:
     """Every document of a multi-document YAML file, each with its own ``values``."""
-    documents = [copy.deepcopy(document) for document in _read_all(REPOSITORY_ROOT / relative_path)]
+    documents = [copy.deepcopy(document) for document in _read_all(relative_path)]
     if len(values) != len(documents):
         raise ValueError(f"{relative_path}: {len(documents)} documents but {len(values)} sets of values")
     for document, document_values in zip(documents, values, strict=True):

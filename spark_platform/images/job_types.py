@@ -70,6 +70,13 @@ def image_tag(job_type_name: str, release_label: str) -> str:
     """
     release = parse_release_label(release_label)
     context = job_type(job_type_name).build_context
+    if not context.is_dir():
+        # The Dockerfiles stay in the repository (not in the wheel): an installed library
+        # cannot compute the tag the build script pushes, so it refuses rather than guess.
+        raise UnknownJobTypeError(
+            f"images: no build context {context} for job type {job_type_name!r}; synthesize `images` from a checkout"
+            " of the repository that holds images/, or leave `images` empty"
+        )
     # The pinned base build is part of the content: moving to a newer base makes a new tag.
     digest = hashlib.sha256(f"{release.label}\0{pinned_base_image_tag(release_label)}".encode())
     for path in sorted(p for p in context.rglob("*") if p.is_file()):

@@ -20,15 +20,23 @@ from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
+from spark_platform.orchestration.dag_settings import DAGS_DIR, REPOSITORY_ROOT
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
-DAGS_DIR = REPOSITORY_ROOT / "orchestration" / "dags"
+SHIPPED_PIPELINES = "orchestration/dags/pipelines"
 
 
 def pipelines_dir(config: PlatformConfig) -> Path:
+    """Absolute paths as given; the default is the pipelines shipped with the DAGs (in a checkout
+    or the installed wheel); other relative paths are from the repository root in a checkout,
+    else from the current directory."""
     path = Path(config.orchestration.pipelines_dir)
-    return path if path.is_absolute() else REPOSITORY_ROOT / path
+    if path.is_absolute():
+        return path
+    if path == Path(SHIPPED_PIPELINES):
+        return DAGS_DIR / "pipelines"
+    base = REPOSITORY_ROOT if (REPOSITORY_ROOT / "orchestration").is_dir() else Path.cwd()
+    return base / path
 
 
 def dag_module(module: str) -> ModuleType:
