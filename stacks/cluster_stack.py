@@ -6,7 +6,7 @@ from aws_cdk import CfnOutput
 from constructs import Construct
 
 from spark_platform.cluster import SparkCluster
-from spark_platform.config import PlatformConfig
+from spark_platform.config import ClusterConfig, EnvironmentConfig, SystemNodesConfig
 from spark_platform.network import SparkVpc
 from stacks.base import PlatformStack
 
@@ -17,26 +17,31 @@ class ClusterStack(PlatformStack):
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
+        name_prefix: str,
+        environment: EnvironmentConfig,
+        cluster_name: str,
+        cluster: ClusterConfig,
+        system_nodes: SystemNodesConfig,
+        service_cidr: str,
         network: SparkVpc,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            config=config,
-            description=f"{config.name_prefix}: EKS cluster {config.cluster_name}, managed add-ons and system nodes",
+            environment=environment,
+            description=f"{name_prefix}: EKS cluster {cluster_name}, managed add-ons and system nodes",
         )
         self.spark_cluster = SparkCluster(
             self,
             "Eks",
-            cluster_name=config.cluster_name,
-            config=config.cluster,
-            system_nodes=config.system_nodes,
+            cluster_name=cluster_name,
+            config=cluster,
+            system_nodes=system_nodes,
             vpc=network.vpc,
             node_subnets=network.node_subnets,
             pod_subnets=network.pod_subnets,
-            service_cidr=config.network.service_cidr,
-            region=config.environment.region,
+            service_cidr=service_cidr,
+            region=environment.region,
         )
         cluster = self.spark_cluster.cluster
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
@@ -46,6 +51,6 @@ class ClusterStack(PlatformStack):
         CfnOutput(
             self,
             "UpdateKubeconfigCommand",
-            value=f"aws eks update-kubeconfig --region {config.environment.region} --name {config.cluster_name}"
+            value=f"aws eks update-kubeconfig --region {environment.region} --name {cluster_name}"
             f" --role-arn {self.spark_cluster.admin_roles[0].role_arn}",
         )

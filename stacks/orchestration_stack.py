@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import CfnOutput
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from spark_platform.config import PlatformConfig
+from spark_platform.config import EnvironmentConfig, OrchestrationConfig
 from spark_platform.network import SparkVpc
 from spark_platform.orchestration.airflow import AirflowEnvironment
-from spark_platform.orchestration.pipelines import check_pipelines, pipelines_dir
 from stacks.base import PlatformStack
 
 
@@ -19,29 +20,31 @@ class OrchestrationStack(PlatformStack):
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
+        name_prefix: str,
+        environment: EnvironmentConfig,
+        orchestration: OrchestrationConfig,
+        vpc_cidr: str,
         network: SparkVpc,
         access_logs: s3.IBucket,
+        pipelines: Path,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            config=config,
-            description=f"{config.name_prefix}: MWAA (Airflow {config.orchestration.airflow_version}) and the Spark DAGs",
+            environment=environment,
+            description=f"{name_prefix}: MWAA (Airflow {orchestration.airflow_version}) and the Spark DAGs",
         )
-        # Shipped pipelines must fit the configuration: synth fails before a broken DAG deploys.
-        self.pipelines = check_pipelines(config)
         self.airflow = AirflowEnvironment(
             self,
             "Airflow",
-            name_prefix=config.name_prefix,
-            config=config.orchestration,
+            name_prefix=name_prefix,
+            config=orchestration,
             vpc=network.vpc,
-            vpc_cidr=config.network.vpc_cidr,
+            vpc_cidr=vpc_cidr,
             # MWAA takes exactly two private subnets in different zones.
             subnets=network.node_subnets[:2],
             access_logs=access_logs,
-            pipelines=pipelines_dir(config),
+            pipelines=pipelines,
         )
         CfnOutput(self, "AirflowEnvironmentName", value=self.airflow.environment_name)
         CfnOutput(self, "AirflowWebserverUrl", value=self.airflow.environment.attr_webserver_url)

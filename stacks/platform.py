@@ -1,13 +1,29 @@
-"""The whole platform: every stack, composed in dependency order."""
+"""SparkPlatform: the one entry point, a construct that composes the platform's stacks.
+
+Used like an aws-cdk-lib construct::
+
+    platform = SparkPlatform(app, "SparkPlatform", config=settings)   # shared stacks
+    analytics = platform.add_team(TeamConfig(name="analytics", namespace="spark-analytics"))
+    platform.grant_start_job_run("analytics", some_role)
+    platform.add_pipelines()                                           # MWAA + the DAGs
+
+``build_platform`` is the configuration-file front end over the same API.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from pathlib import Path
+from typing import Any
 
-from aws_cdk import App, Tags
+from aws_cdk import Stack, Tags
+from aws_cdk import aws_emrcontainers as emrc
+from aws_cdk import aws_iam as iam
+from constructs import Construct
 
-from spark_platform.config import PlatformConfig
-from spark_platform.tenancy import ClusterAccess
+from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
+from spark_platform.orchestration.pipelines import check_pipelines, pipelines_dir
+from spark_platform.tenancy import ClusterAccess, SparkTeam
 from spark_platform.tenancy.placement import place_teams
 from stacks.cluster_stack import ClusterStack
 from stacks.images_stack import ImagesStack
@@ -18,69 +34,195 @@ from stacks.teams_stack import TeamsStack
 from stacks.tenancy_stack import TenancyStack
 
 
-@dataclass(frozen=True)
-class SparkPlatform:
-    config: PlatformConfig
-    network: NetworkStack
-    cluster: ClusterStack
-    karpenter: KarpenterStack
-    images: ImagesStack
-    tenancy: TenancyStack
-    teams: list[TeamsStack]
-    orchestration: OrchestrationStack | None
+class SparkPlatform(Construct):
+    """The network, cluster, Karpenter, images and shared storage stacks; teams and the
+    orchestration stack are added with ``add_team`` and ``add_pipelines``.
 
+    ``config`` holds the platform-wide settings; its ``teams`` must be empty (teams come
+    through ``add_team``, each validated against the teams added before it).
+    """
 
-def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
-    prefix = config.name_prefix
-    network = NetworkStack(app, f"{prefix}-network", config=config)
-    cluster = ClusterStack(app, f"{prefix}-cluster", config=config, network=network.network)
-    images = ImagesStack(app, f"{prefix}-images", config=config)
-    karpenter = KarpenterStack(app, f"{prefix}-karpenter", config=config, cluster=cluster.spark_cluster.cluster)
-    # The kubelet on Karpenter's nodes pulls the job images with the node role; job roles (IRSA
-    # credentials inside the pods) never pull, so they get no ECR access.
-    images.repositories.grant_pull(karpenter.karpenter.node_role)
-
-    tenancy = TenancyStack(app, f"{prefix}-tenancy", config=config)
-    eks_cluster = cluster.spark_cluster.cluster
-    access = ClusterAccess(
-        cluster=eks_cluster,
-        cluster_name=config.cluster_name,
-        oidc_provider_arn=eks_cluster.open_id_connect_provider.open_id_connect_provider_arn,
-        oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
-    )
-    teams = []
-    for index, group in enumerate(place_teams(config.teams, config.tenancy.teams_per_stack)):
-        stack = TeamsStack(
-            app,
-            f"{prefix}-teams-{index + 1}",
-            config=config,
-            teams=group,
-            access=access,
-            storage=tenancy.storage,
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
+        super().__init__(scope, construct_id)
+        if config.teams:
+            raise ConfigError(
+                "teams: SparkPlatform(config=...) takes the platform settings only; add each team with add_team(...)"
+                " (build_platform does this for a configuration file)"
+            )
+        self.config = config
+        # The stacks are siblings of this construct, not children: a construct path is part of
+        # some resources (VPC Name tags, security group descriptions), and nesting would change them.
+        self._scope = scope
+        prefix, environment = config.name_prefix, config.environment
+        self.network = NetworkStack(
+            scope,
+            f"{prefix}-network",
+            name_prefix=prefix,
+            environment=environment,
+            network=config.network,
+            nat_gateways=config.nat_gateway_count,
+            cluster_name=config.cluster_name,
         )
-        # Team pods are scheduled by Karpenter; its NodePools must exist first (and outlive them).
-        stack.add_stack_dependency(karpenter)
-        teams.append(stack)
-    orchestration = None
+        self.cluster = ClusterStack(
+            scope,
+            f"{prefix}-cluster",
+            name_prefix=prefix,
+            environment=environment,
+            cluster_name=config.cluster_name,
+            cluster=config.cluster,
+            system_nodes=config.system_nodes,
+            service_cidr=config.network.service_cidr,
+            network=self.network.network,
+        )
+        self.images = ImagesStack(
+            scope, f"{prefix}-images", name_prefix=prefix, environment=environment, images=config.images
+        )
+        self.karpenter = KarpenterStack(
+            scope,
+            f"{prefix}-karpenter",
+            name_prefix=prefix,
+            environment=environment,
+            cluster_name=config.cluster_name,
+            karpenter=config.karpenter,
+            system_nodes=config.system_nodes.min_size,
+            cluster=self.cluster.spark_cluster.cluster,
+        )
+        # The kubelet on Karpenter's nodes pulls the job images with the node role; job roles (IRSA
+        # credentials inside the pods) never pull, so they get no ECR access.
+        self.images.repositories.grant_pull(self.karpenter.karpenter.node_role)
+        self.tenancy = TenancyStack(
+            scope,
+            f"{prefix}-tenancy",
+            name_prefix=prefix,
+            environment=environment,
+            log_bucket_retention_days=config.tenancy.log_bucket_retention_days,
+        )
+        eks_cluster = self.cluster.spark_cluster.cluster
+        self._access = ClusterAccess(
+            cluster=eks_cluster,
+            cluster_name=config.cluster_name,
+            oidc_provider_arn=eks_cluster.open_id_connect_provider.open_id_connect_provider_arn,
+            oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
+        )
+        self.team_stacks: dict[int, TeamsStack] = {}
+        self.teams: dict[str, SparkTeam] = {}
+        self.orchestration: OrchestrationStack | None = None
+        for stack in (self.network, self.cluster, self.images, self.karpenter, self.tenancy):
+            self._tag(stack)
+
+    def _tag(self, stack: Stack) -> None:
+        # Every resource carries the platform tag; the orchestration permissions rely on it.
+        Tags.of(stack).add("spark-platform", self.config.name_prefix)
+        for key, value in sorted(self.config.tags.items()):
+            Tags.of(stack).add(key, value)
+
+    # -- teams -----------------------------------------------------------------------------
+
+    def add_team(self, team: TeamConfig) -> SparkTeam:
+        """Onboard ``team``: namespace, virtual cluster, execution role, data access, document.
+
+        Validated with every team added so far (unique names, namespaces and databases,
+        read_team_data naming earlier or later teams is checked when those are added).
+        """
+        if self.orchestration is not None:
+            raise ConfigError(
+                f"teams: add team {team.name!r} before add_pipelines(); the DAGs are checked against the teams"
+            )
+        teams = (*self.config.teams, team)
+        self.config = _rebuilt(self.config, teams=teams)  # runs the configuration's own validation
+        number = next(number for number, group in self._placement() if team in group)
+        stack = self.team_stacks.get(number)
+        if stack is None:
+            stack = TeamsStack(
+                self._scope,
+                f"{self.config.name_prefix}-teams-{number}",
+                name_prefix=self.config.name_prefix,
+                environment=self.config.environment,
+                access=self._access,
+                storage=self.tenancy.storage,
+            )
+            # Team pods are scheduled by Karpenter; its NodePools must exist first (and outlive them).
+            stack.add_stack_dependency(self.karpenter)
+            self._tag(stack)
+            self.team_stacks[number] = stack
+        spark_team = stack.add_team(team, role_name=self.config.job_role_name(team.name))
+        self.teams[team.name] = spark_team
+        return spark_team
+
+    def _placement(self) -> list[tuple[int, list[TeamConfig]]]:
+        return place_teams(self.config.teams, self.config.tenancy.teams_per_stack)
+
+    def team(self, name: str) -> SparkTeam:
+        if name not in self.teams:
+            raise KeyError(f"team {name!r} was not added; add_team(...) it first (teams: {', '.join(self.teams)})")
+        return self.teams[name]
+
+    @property
+    def virtual_clusters(self) -> dict[str, emrc.CfnVirtualCluster]:
+        return {name: team.virtual_cluster for name, team in self.teams.items()}
+
+    @property
+    def job_roles(self) -> dict[str, iam.IRole]:
+        return {name: team.role for name, team in self.teams.items()}
+
+    # -- grants ----------------------------------------------------------------------------
+
+    def grant_start_job_run(self, team_name: str, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` start, watch and cancel job runs on the team's virtual cluster,
+        with the team's execution role only."""
+        return self.team(team_name).grant_start_job_run(grantee)
+
+    def grant_read_team_document(self, team_name: str, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the team's document (virtual cluster id, role, URIs) in SSM."""
+        return self.team(team_name).grant_read_document(grantee)
+
+    # -- orchestration ---------------------------------------------------------------------
+
+    def add_pipelines(self, directory: str | Path | None = None) -> OrchestrationStack:
+        """MWAA with the DAG package and the pipelines in ``directory`` (default:
+        ``orchestration.pipelines_dir``), each checked against the teams added so far."""
+        if self.orchestration is not None:
+            raise ConfigError("orchestration: add_pipelines() was already called; one Airflow environment per platform")
+        config = self.config
+        if directory is not None:
+            config = _rebuilt(config, orchestration=_rebuilt(config.orchestration, pipelines_dir=str(directory)))
+        # Pipelines must fit the teams and images: synth fails before a broken DAG deploys.
+        check_pipelines(config)
+        self.orchestration = OrchestrationStack(
+            self._scope,
+            f"{config.name_prefix}-orchestration",
+            name_prefix=config.name_prefix,
+            environment=config.environment,
+            orchestration=config.orchestration,
+            vpc_cidr=config.network.vpc_cidr,
+            network=self.network.network,
+            access_logs=self.tenancy.storage.access_logs,
+            pipelines=pipelines_dir(config),
+        )
+        self._tag(self.orchestration)
+        return self.orchestration
+
+    @property
+    def stacks(self) -> list[Stack]:
+        """Every stack of the platform, in creation order."""
+        shared = [self.network, self.cluster, self.images, self.karpenter, self.tenancy]
+        teams = [self.team_stacks[number] for number in sorted(self.team_stacks)]
+        return shared + teams + ([self.orchestration] if self.orchestration else [])
+
+
+def build_platform(scope: Construct, config: PlatformConfig, *, construct_id: str = "SparkPlatform") -> SparkPlatform:
+    """The configuration-file front end: the platform, each configured team, then MWAA."""
+    platform = SparkPlatform(scope, construct_id, config=_rebuilt(config, teams=()))
+    for team in config.teams:
+        platform.add_team(team)
     if config.orchestration.enabled:
-        orchestration = OrchestrationStack(
-            app,
-            f"{prefix}-orchestration",
-            config=config,
-            network=network.network,
-            access_logs=tenancy.storage.access_logs,
-        )
-    # Every resource carries the platform tag; the orchestration permissions rely on it.
-    Tags.of(app).add("spark-platform", prefix)
-    for key, value in sorted(config.tags.items()):
-        Tags.of(app).add(key, value)
-    return SparkPlatform(
-        config=config,
-        network=network,
-        cluster=cluster,
-        karpenter=karpenter,
-        images=images,
-        tenancy=tenancy,
-        teams=teams,
-        orchestration=orchestration,
-    )
+        platform.add_pipelines()
+    return platform
+
+
+def _rebuilt(settings: Any, **changes: Any) -> Any:
+    """``settings`` with ``changes``, validated again by its class (a dataclass's
+    ``__post_init__`` or a pydantic model's validators)."""
+    if dataclasses.is_dataclass(settings):
+        return dataclasses.replace(settings, **changes)
+    return type(settings).model_validate({**dict(settings), **changes})

@@ -4,49 +4,59 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from spark_platform.config import PlatformConfig, TeamConfig
+from spark_platform.config import EnvironmentConfig, TeamConfig
 from spark_platform.tenancy import ClusterAccess, SparkTeam, TenantStorage
 from stacks.base import PlatformStack
 
 
 class TeamsStack(PlatformStack):
+    """Starts empty; ``SparkPlatform.add_team`` places each team in one of these stacks."""
+
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
-        teams: list[TeamConfig],
+        name_prefix: str,
+        environment: EnvironmentConfig,
         access: ClusterAccess,
         storage: TenantStorage,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            config=config,
-            # Names only the ends: a description holds at most 1024 bytes.
-            description=f"{config.name_prefix}: {len(teams)} EMR on EKS teams, {teams[0].name} to {teams[-1].name}",
+            environment=environment,
+            description=f"{name_prefix}: EMR on EKS teams",
             # Minified JSON: CloudFormation's 1 MB template limit binds before the 500 resources.
             suppress_template_indentation=True,
         )
+        self._name_prefix = name_prefix
+        self._access = access
+        self._storage = storage
         self.teams: dict[str, SparkTeam] = {}
-        previous = None
-        for team in teams:
-            spark_team = SparkTeam(
-                self,
-                _construct_id(team.name),
-                team=team,
-                name_prefix=config.name_prefix,
-                role_name=config.job_role_name(team.name),
-                access=access,
-                storage=storage,
-            )
-            # One virtual cluster at a time: each creation makes EMR update its access entry
-            # on the cluster, and serialising keeps those updates from racing.
-            if previous is not None:
-                spark_team.virtual_cluster.node.add_dependency(previous.virtual_cluster)
-            previous = spark_team
-            self.teams[team.name] = spark_team
+
+    def add_team(self, team: TeamConfig, *, role_name: str) -> SparkTeam:
+        spark_team = SparkTeam(
+            self,
+            _construct_id(team.name),
+            team=team,
+            name_prefix=self._name_prefix,
+            role_name=role_name,
+            access=self._access,
+            storage=self._storage,
+        )
+        # One virtual cluster at a time: each creation makes EMR update its access entry
+        # on the cluster, and serialising keeps those updates from racing.
+        if self.teams:
+            previous = list(self.teams.values())[-1]
+            spark_team.virtual_cluster.node.add_dependency(previous.virtual_cluster)
+        self.teams[team.name] = spark_team
+        first, last = next(iter(self.teams)), team.name
+        # Names only the ends: a description holds at most 1024 bytes.
+        self.template_options.description = (
+            f"{self._name_prefix}: {len(self.teams)} EMR on EKS teams, {first} to {last}"
+        )
+        return spark_team
 
 
 def _construct_id(team_name: str) -> str:

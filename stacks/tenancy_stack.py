@@ -5,21 +5,29 @@ from __future__ import annotations
 from aws_cdk import CfnOutput
 from constructs import Construct
 
-from spark_platform.config import PlatformConfig
+from spark_platform.config import EnvironmentConfig
 from spark_platform.tenancy import TenantStorage
 from stacks.base import PlatformStack
 
 
 class TenancyStack(PlatformStack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        environment: EnvironmentConfig,
+        log_bucket_retention_days: int,
+    ) -> None:
         super().__init__(
             scope,
             construct_id,
-            config=config,
-            description=f"{config.name_prefix}: artifact, log and data buckets shared by the teams (one prefix each)",
+            environment=environment,
+            description=f"{name_prefix}: artifact, log and data buckets shared by the teams (one prefix each)",
         )
         self.storage = TenantStorage(
-            self, "Storage", name_prefix=config.name_prefix, log_retention_days=config.tenancy.log_bucket_retention_days
+            self, "Storage", name_prefix=name_prefix, log_retention_days=log_bucket_retention_days
         )
         for name, bucket in (
             ("Artifacts", self.storage.artifacts),

@@ -96,11 +96,12 @@ def test_automatic_teams_per_stack_is_the_validated_maximum():
 
 def test_placement_fills_stacks_in_order_with_a_fixed_count():
     teams = tuple(TeamConfig(name=f"team-{i:03d}", namespace=f"ns-{i:03d}") for i in range(60))
-    groups = place_teams(teams)
+    placement = place_teams(teams)
     size = teams_per_stack()
-    assert [len(group) for group in groups] == [size, size, 60 - 2 * size]
-    assert [team for group in groups for team in group] == list(teams)
-    assert place_teams(teams, 7)[0] == list(teams[:7])
+    assert [number for number, _ in placement] == [1, 2, 3]
+    assert [len(group) for _, group in placement] == [size, size, 60 - 2 * size]
+    assert [team for _, group in placement for team in group] == list(teams)
+    assert place_teams(teams, 7)[0] == (1, list(teams[:7]))
 
 
 def _teams(count: int) -> tuple[TeamConfig, ...]:

@@ -37,7 +37,10 @@ def teams_per_stack() -> int:
     return min(by_resources, by_outputs, by_bytes, MAX_TEAMS_PER_STACK)
 
 
-def place_teams(teams: tuple[TeamConfig, ...], per_stack: int | None = None) -> list[list[TeamConfig]]:
-    """Teams grouped into stacks, in configuration order, ``per_stack`` (or the safe maximum) each."""
+def place_teams(
+    teams: tuple[TeamConfig, ...] | list[TeamConfig], per_stack: int | None = None
+) -> list[tuple[int, list[TeamConfig]]]:
+    """``(stack number from 1, its teams)`` in stack order; teams in configuration order,
+    ``per_stack`` (or the safe maximum) each. The stack id is ``<prefix>-teams-<number>``."""
     size = per_stack or teams_per_stack()
-    return [list(teams[start : start + size]) for start in range(0, len(teams), size)]
+    return [(start // size + 1, list(teams[start : start + size])) for start in range(0, len(teams), size)]

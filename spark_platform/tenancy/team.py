@@ -20,6 +20,7 @@ from spark_platform.compliance import acknowledge_wildcard_resources
 from spark_platform.config import TeamConfig, s3_location_parts
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
+from spark_platform.tenancy import grants
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
 from spark_platform.tenancy.policy_packing import pack
@@ -185,7 +186,7 @@ class SparkTeam(Construct):
             },
             "s3MonitoringConfiguration": {"logUri": self.logs_uri},
         }
-        ssm.StringParameter(
+        self.catalog = ssm.StringParameter(
             self,
             "Catalog",
             parameter_name=team_parameter_name(name_prefix, team.name),
@@ -196,6 +197,14 @@ class SparkTeam(Construct):
             self, "VirtualClusterId", value=self.virtual_cluster.attr_id, description=f"{team.name} virtual cluster"
         )
         CfnOutput(self, "ExecutionRoleArn", value=self.role.role_arn, description=f"{team.name} job execution role")
+
+    def grant_start_job_run(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run, watch and cancel jobs of this team (its cluster, its role only)."""
+        return grants.grant_start_job_run(self, grantee)
+
+    def grant_read_document(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read this team's published document in SSM."""
+        return grants.grant_read_document(self, grantee)
 
     def document(self) -> dict[str, Any]:
         """The team's machine-readable description (published in SSM, read by the DAGs)."""
