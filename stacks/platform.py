@@ -74,9 +74,12 @@ class SparkPlatform(Construct):
             service_cidr=config.network.service_cidr,
             network=self.network.network,
         )
-        self.images = ImagesStack(
-            scope, f"{prefix}-images", name_prefix=prefix, environment=environment, images=config.images
-        )
+        # No images configured (jobs use EMR's own images): no repositories, no empty stack.
+        self.images: ImagesStack | None = None
+        if config.images:
+            self.images = ImagesStack(
+                scope, f"{prefix}-images", name_prefix=prefix, environment=environment, images=config.images
+            )
         self.karpenter = KarpenterStack(
             scope,
             f"{prefix}-karpenter",
@@ -89,7 +92,8 @@ class SparkPlatform(Construct):
         )
         # The kubelet on Karpenter's nodes pulls the job images with the node role; job roles (IRSA
         # credentials inside the pods) never pull, so they get no ECR access.
-        self.images.repositories.grant_pull(self.karpenter.karpenter.node_role)
+        if self.images is not None:
+            self.images.repositories.grant_pull(self.karpenter.karpenter.node_role)
         self.tenancy = TenancyStack(
             scope,
             f"{prefix}-tenancy",
@@ -107,7 +111,7 @@ class SparkPlatform(Construct):
         self.team_stacks: dict[int, TeamsStack] = {}
         self.teams: dict[str, SparkTeam] = {}
         self.orchestration: OrchestrationStack | None = None
-        for stack in (self.network, self.cluster, self.images, self.karpenter, self.tenancy):
+        for stack in self.stacks:
             self._tag(stack)
 
     def _tag(self, stack: Stack) -> None:
@@ -205,7 +209,7 @@ class SparkPlatform(Construct):
     @property
     def stacks(self) -> list[Stack]:
         """Every stack of the platform, in creation order."""
-        shared = [self.network, self.cluster, self.images, self.karpenter, self.tenancy]
+        shared = [self.network, self.cluster, *([self.images] if self.images else []), self.karpenter, self.tenancy]
         teams = [self.team_stacks[number] for number in sorted(self.team_stacks)]
         return shared + teams + ([self.orchestration] if self.orchestration else [])
 
