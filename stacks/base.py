@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Environment, Stack, Validations
+from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Environment, Stack, Validations
 from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig
@@ -27,6 +27,9 @@ class PlatformStack(Stack):
             construct_id,
             env=Environment(account=environment.account, region=environment.region),
             description=description,
+            # Chosen when the stack is constructed, before pin_feature_flags can act: the modern
+            # (bootstrapped) synthesizer that @aws-cdk/core:newStyleStackSynthesis selects.
+            synthesizer=DefaultStackSynthesizer(),
             **kwargs,
         )
         pin_feature_flags(self)

@@ -16,10 +16,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import jsii
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_emrcontainers as emrc
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.orchestration.pipelines import check_pipelines, pipelines_dir
@@ -108,6 +109,9 @@ class SparkPlatform(Construct):
             oidc_provider_arn=eks_cluster.open_id_connect_provider.open_id_connect_provider_arn,
             oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
         )
+        self._team_configs: list[TeamConfig] = []
+        self._validated_teams: list[TeamConfig] = []
+        self.node.add_validation(_TeamsComplete(self))
         self.team_stacks: dict[int, TeamsStack] = {}
         self.teams: dict[str, SparkTeam] = {}
         self.orchestration: OrchestrationStack | None = None
@@ -125,15 +129,20 @@ class SparkPlatform(Construct):
     def add_team(self, team: TeamConfig) -> SparkTeam:
         """Onboard ``team``: namespace, virtual cluster, execution role, data access, document.
 
-        Validated with every team added so far (unique names, namespaces and databases,
-        read_team_data naming earlier or later teams is checked when those are added).
+        Validated with every team added so far (unique names, namespaces and databases); a
+        name in read_team_data may be a team added later, and synth fails if it never is.
         """
         if self.orchestration is not None:
             raise ConfigError(
                 f"teams: add team {team.name!r} before add_pipelines(); the DAGs are checked against the teams"
             )
-        teams = (*self.config.teams, team)
-        self.config = _rebuilt(self.config, teams=teams)  # runs the configuration's own validation
+        # The configuration's own validation, with the teams so far. A team may name a team in
+        # read_team_data that is added later; a name never added fails synth (_TeamsComplete).
+        known = {added.name for added in self._team_configs} | {team.name}
+        probe = _rebuilt(team, read_team_data=tuple(name for name in team.read_team_data if name in known))
+        _rebuilt(self.config, teams=(*self._validated_teams, probe))
+        self._validated_teams.append(probe)
+        self._team_configs.append(team)
         number = next(number for number, group in self._placement() if team in group)
         stack = self.team_stacks.get(number)
         if stack is None:
@@ -154,7 +163,11 @@ class SparkPlatform(Construct):
         return spark_team
 
     def _placement(self) -> list[tuple[int, list[TeamConfig]]]:
-        return place_teams(self.config.teams, self.config.tenancy.teams_per_stack)
+        return place_teams(self._team_configs, self.config.tenancy.teams_per_stack)
+
+    def full_config(self) -> PlatformConfig:
+        """The platform settings with every team added so far, validated together."""
+        return _rebuilt(self.config, teams=tuple(self._team_configs))
 
     def team(self, name: str) -> SparkTeam:
         if name not in self.teams:
@@ -187,7 +200,7 @@ class SparkPlatform(Construct):
         ``orchestration.pipelines_dir``), each checked against the teams added so far."""
         if self.orchestration is not None:
             raise ConfigError("orchestration: add_pipelines() was already called; one Airflow environment per platform")
-        config = self.config
+        config = self.full_config()
         if directory is not None:
             config = _rebuilt(config, orchestration=_rebuilt(config.orchestration, pipelines_dir=str(directory)))
         # Pipelines must fit the teams and images: synth fails before a broken DAG deploys.
@@ -212,6 +225,21 @@ class SparkPlatform(Construct):
         shared = [self.network, self.cluster, *([self.images] if self.images else []), self.karpenter, self.tenancy]
         teams = [self.team_stacks[number] for number in sorted(self.team_stacks)]
         return shared + teams + ([self.orchestration] if self.orchestration else [])
+
+
+@jsii.implements(IValidation)
+class _TeamsComplete:
+    """At synth: the teams validate together (read_team_data names only teams that were added)."""
+
+    def __init__(self, platform: SparkPlatform) -> None:
+        self._platform = platform
+
+    def validate(self) -> list[str]:
+        try:
+            self._platform.full_config()
+        except ConfigError as error:
+            return [str(error)]
+        return []
 
 
 def build_platform(scope: Construct, config: PlatformConfig, *, construct_id: str = "SparkPlatform") -> SparkPlatform:
