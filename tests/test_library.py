@@ -196,3 +196,12 @@ def test_app_py_is_the_configuration_front_end_over_spark_platform():
         build_platform(App(context={}), replace(sandbox_config(), orchestration=NO_AIRFLOW)), SparkPlatform
     )
     assert PlatformConfig  # imported from spark_platform.config, the package's public surface
+
+
+def test_wheel_dependencies_are_the_exact_pins_of_requirements_txt():
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    required = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert sorted(declared) == sorted(required)
