@@ -30,10 +30,11 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: plan refresh-prices help install synth test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: plan refresh-prices help install synth wheel test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
+	@echo "make wheel            build the installable library into dist/ (README, Packaging)"
 	@echo "make test             lint + the whole offline test suite (CDK and Airflow)"
 	@echo "make test-airflow     only the DAG tests, on Airflow $(AIRFLOW_DEFAULT) and $(AIRFLOW_OLDEST) (MWAA's providers + moto)"
 	@echo "make test-airflow-matrix  the DAG tests on every accepted Airflow version ($(AIRFLOW_VERSIONS))"
@@ -97,6 +98,10 @@ twin-servers: $(SPARK_STAMP)
 	@bash scripts/twin/build_kube.sh
 	@bash scripts/twin/fetch_etcd.sh
 	@bash scripts/twin/build_apiextensions_apiserver.sh
+
+# The library as a wheel; build isolation fetches only [build-system]'s pinned setuptools.
+wheel: $(RUNTIME_STAMP)
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w dist .
 
 synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 	rm -rf cdk.out

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""CDK entry point: read the configuration, compose the platform, check it, synthesize."""
+"""CDK entry point: read the configuration, compose the platform, check it, synthesize.
+
+The YAML file is one front end: build_platform creates SparkPlatform and adds each configured
+team (see examples/python-app/app.py for the same platform composed in Python).
+"""
 
 import json
 import sys

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -199,8 +200,6 @@ def test_app_py_is_the_configuration_front_end_over_spark_platform():
 
 
 def test_wheel_dependencies_are_the_exact_pins_of_requirements_txt():
-    import tomllib
-
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     lines = (ROOT / "requirements.txt").read_text().splitlines()
     required = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
