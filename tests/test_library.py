@@ -64,6 +64,12 @@ def test_platform_synthesizes_byte_identical_templates_when_the_app_sets_every_f
     assert _synth_sandbox(inverted, tmp_path) == templates_with_cdk_json_flags
 
 
+def test_platform_synthesizes_byte_identical_templates_in_a_fresh_cdk_init_app(templates_with_cdk_json_flags, tmp_path):
+    # The flags `cdk init` writes into a new project's cdk.json, from the pinned CDK CLI.
+    recommended = ROOT / "node_modules" / "aws-cdk" / "lib" / "init-templates" / ".recommended-feature-flags.json"
+    assert _synth_sandbox(json.loads(recommended.read_text()), tmp_path) == templates_with_cdk_json_flags
+
+
 def test_pinned_feature_flags_are_exactly_the_flags_of_cdk_json():
     assert feature_flags() == {key: value for key, value in CDK_CONTEXT.items() if key.startswith("@aws-cdk")}
 
