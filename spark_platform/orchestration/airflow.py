@@ -15,7 +15,13 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from spark_platform.buckets import secure_bucket
-from spark_platform.compliance import acknowledge_wildcard_resources, harden_cdk_lambdas, logical_id, suppress
+from spark_platform.compliance import (
+    acknowledge_wildcard_resources,
+    harden_cdk_lambdas,
+    logical_id,
+    nag_resource_form,
+    suppress,
+)
 from spark_platform.config import OrchestrationConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.orchestration.dag_settings import platform_settings, stage_dags
@@ -239,7 +245,9 @@ class AirflowEnvironment(Construct):
                             "The handler writes every object of the MWAA source bucket it deploys.",
                         ),
                         (
-                            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{stack.partition}:s3:::{asset_bucket}/*]",
+                            # As cdk-nag writes it: a literal partition, or <AWS::Partition> when CDK emits a Ref.
+                            "AwsSolutions::AwsSolutions-IAM5[Resource::"
+                            f"{nag_resource_form(stack.resolve(f'arn:{stack.partition}:s3:::{asset_bucket}/*'))}]",
                             "The handler reads the zipped DAGs that `cdk deploy` staged in the CDK assets bucket.",
                         ),
                     ),
