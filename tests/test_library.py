@@ -70,6 +70,14 @@ def test_platform_synthesizes_byte_identical_templates_in_a_fresh_cdk_init_app(t
     assert _synth_sandbox(json.loads(recommended.read_text()), tmp_path) == templates_with_cdk_json_flags
 
 
+def test_constructs_synthesize_and_pass_cdk_nag_under_default_flags_even_without_the_pins(monkeypatch, tmp_path):
+    # Constructs placed in a caller's own stack get the app's flags; they must still work
+    # (the templates then differ: partition as a Ref, unmerged policy statements).
+    monkeypatch.setattr("stacks.base.pin_feature_flags", lambda scope: None)
+    templates = _synth_sandbox({}, tmp_path)
+    assert b'"Ref":"AWS::Partition"' in templates["spark-teams-1.template.json"]
+
+
 def test_pinned_feature_flags_are_exactly_the_flags_of_cdk_json():
     assert feature_flags() == {key: value for key, value in CDK_CONTEXT.items() if key.startswith("@aws-cdk")}
 
