@@ -218,3 +218,14 @@ def test_wheel_dependencies_are_the_exact_pins_of_requirements_txt():
     lines = (ROOT / "requirements.txt").read_text().splitlines()
     required = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     assert sorted(declared) == sorted(required)
+
+
+def test_add_pipelines_checks_the_given_directory_against_the_teams_added(tmp_path):
+    shipped = ROOT / "orchestration" / "dags" / "pipelines"
+    (tmp_path / "analytics.yaml").write_text((shipped / "analytics.yaml").read_text())
+    platform = _platform(App(context={}), orchestration=OrchestrationConfig())
+    with pytest.raises(ConfigError, match=r"^pipelines: analytics__daily_marts: team 'analytics' is not in teams"):
+        platform.add_pipelines(tmp_path)  # team analytics was never added
+    platform.add_team(sandbox_config().teams[0])
+    stack = platform.add_pipelines(tmp_path)
+    assert stack.stack_name == "spark-orchestration" and platform.orchestration is stack
