@@ -36,6 +36,7 @@ class TeamsStack(PlatformStack):
                 self,
                 _construct_id(team.name),
                 team=team,
+                network=config.network,
                 name_prefix=config.name_prefix,
                 role_name=config.job_role_name(team.name),
                 access=access,

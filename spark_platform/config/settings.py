@@ -476,6 +476,9 @@ def _default_images() -> tuple[ImageConfig, ...]:
 
 # Per-team caps: they bound a team's footprint in its stack, so placement can be a fixed
 # number of teams per stack and stay stable (see spark_platform/tenancy/placement.py).
+# The VPC CNI enforces at most 24 port/protocol combinations per CIDR across a pod's policies
+# (EKS user guide, network policy considerations); 10 rules stay well inside it.
+MAX_EGRESS_RULES = 10
 TEAM_LIMITS = {"release_labels": 5, "s3_read": 10, "s3_write": 10, "glue_databases": 10, "read_team_data": 10}
 MAX_TEAMS_PER_STACK = 21  # = placement.teams_per_stack(), asserted by tests/test_scale.py
 
@@ -522,6 +525,29 @@ class QuotaConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EgressRule:
+    """Traffic a team's pods may open beyond what every job needs (a database, a partner API)."""
+
+    cidr: str
+    ports: tuple[int, ...]
+    protocol: str = "TCP"
+
+    def validate(self, field_path: str) -> None:
+        network = parse_cidr(f"{field_path}.cidr", self.cidr)
+        if self.protocol not in ("TCP", "UDP"):
+            _fail(f"{field_path}.protocol", f"{self.protocol!r} is not TCP or UDP")
+        if not self.ports:
+            _fail(f"{field_path}.ports", "list at least one port; a rule opens ports, never a whole network")
+        for index, port in enumerate(self.ports):
+            if not 1 <= port <= 65535:
+                _fail(f"{field_path}.ports[{index}]", f"{port} is not a port (1-65535)")
+        if len(set(self.ports)) != len(self.ports):
+            _fail(f"{field_path}.ports", "lists the same port twice")
+        if network.is_link_local:
+            _fail(f"{field_path}.cidr", f"{self.cidr!r} is link-local (instance metadata); pods never get it")
+
+
+@dataclass(frozen=True, kw_only=True)
 class TeamConfig:
     """A team: its namespace, virtual cluster, execution role and data access."""
 
@@ -539,6 +565,8 @@ class TeamConfig:
     # emptyDir size limits of the spark-local-dir volume in the pod templates.
     driver_local_storage_gib: int = 20
     executor_local_storage_gib: int = 80
+    # Network destinations beyond the platform's defaults (same namespace, DNS, AWS APIs on 443).
+    egress: tuple[EgressRule, ...] = ()
 
     def validate(self, field_path: str) -> None:
         for name, limit in TEAM_LIMITS.items():
@@ -577,6 +605,10 @@ class TeamConfig:
                     f"{field_path}.glue_databases[{index}]", f"{database!r} is not a Glue database name (a-z, 0-9, _)"
                 )
         self.quota.validate(f"{field_path}.quota")
+        if len(self.egress) > MAX_EGRESS_RULES:
+            _fail(f"{field_path}.egress", f"{len(self.egress)} rules; a team may have at most {MAX_EGRESS_RULES}")
+        for index, rule in enumerate(self.egress):
+            rule.validate(f"{field_path}.egress[{index}]")
         for name in ("driver_local_storage_gib", "executor_local_storage_gib"):
             if not 1 <= getattr(self, name) <= 10000:
                 _fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")
