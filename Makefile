@@ -21,6 +21,8 @@ SPARK_STAMP := $(SPARK_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PLAN_STAMP := $(VENV)/.plan-installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PRICES_VENV := .venv-prices
 PRICES_STAMP := $(PRICES_VENV)/.installed
 CLI_STAMP := node_modules/.cli-installed
@@ -64,6 +66,13 @@ $(PRICES_STAMP): requirements-prices.txt constraints-prices.txt
 	$(PRICES_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-prices.txt -c constraints-prices.txt
 	touch $@
 
+# checkov (test-only) has its own environment: its dependency pins must not meet the CDK's.
+$(CHECKOV_STAMP): requirements-checkov.txt constraints-checkov.txt
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
+	touch $@
+
 $(DEV_STAMP): requirements-dev.txt requirements-plan.txt constraints.txt $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
@@ -82,7 +91,7 @@ $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
+install: $(DEV_STAMP) $(CHECKOV_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
 
 # Spark itself (test-only), to build real driver and executor pods on the twin.
 $(SPARK_STAMP): requirements-spark.txt
@@ -106,7 +115,7 @@ synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 
 test: lint test-cdk test-airflow
 
-test-cdk: $(DEV_STAMP) twin-servers
+test-cdk: $(DEV_STAMP) $(CHECKOV_STAMP) twin-servers
 	$(BIN)/python -m pytest
 
 test-airflow: test-airflow-$(AIRFLOW_DEFAULT) test-airflow-$(AIRFLOW_OLDEST)
