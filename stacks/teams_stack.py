@@ -37,6 +37,7 @@ class TeamsStack(PlatformStack):
                 _construct_id(team.name),
                 team=team,
                 network=config.network,
+                kubernetes_version=config.cluster.kubernetes_version,
                 name_prefix=config.name_prefix,
                 role_name=config.job_role_name(team.name),
                 access=access,

@@ -79,6 +79,7 @@ class SparkTeam(Construct):
         *,
         team: TeamConfig,
         network: NetworkConfig,
+        kubernetes_version: str,
         name_prefix: str,
         role_name: str,
         access: ClusterAccess,
@@ -100,7 +101,10 @@ class SparkTeam(Construct):
             self,
             "Namespace",
             cluster=access.cluster,
-            manifest=[*namespace_manifests(team), *network_policies(team, network)],
+            manifest=[
+                *namespace_manifests(team, kubernetes_version=kubernetes_version),
+                *network_policies(team, network),
+            ],
             overwrite=True,
         )
         self.virtual_cluster = emrc.CfnVirtualCluster(
