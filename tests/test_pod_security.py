@@ -9,6 +9,7 @@ can fail. The pods checked are the job model's (tests/test_spark_pods_twin.py sh
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -154,3 +155,40 @@ def test_job_images_stop_the_build_unless_hadoop_is_the_uid_the_templates_run_as
         dockerfile = (kind.build_context / "Dockerfile").read_text()
         assert 'RUN test "$(id -u hadoop)" = 999 ||' in dockerfile
         assert dockerfile.rstrip().endswith("USER hadoop:hadoop")
+
+
+def test_the_documented_ad_hoc_submission_is_checked_by_the_same_rules(sandbox, tmp_path):
+    """README, "Submitting a job by hand": the overrides built from the team document pass; a
+    hostPath volume or switching off encryption is refused, naming the setting."""
+    from spark_platform.orchestration.check_overrides import main, refused_overrides
+
+    from .test_tenancy import team_document
+
+    document = team_document(sandbox, "analytics")
+    assert document["spark_conf"]["spark.authenticate"] == "true"
+    assert document["spark_conf"]["spark.io.encryption.enabled"] == "true"
+
+    def overrides(**extra: str) -> dict:
+        properties = {**document["spark_conf"], "spark.kubernetes.container.image": "<catalog image>", **extra}
+        return {
+            "applicationConfiguration": [
+                {"classification": "spark-defaults", "properties": properties},
+                {"classification": "emr-job-submitter", "properties": document["job_submitter"]},
+            ]
+        }
+
+    assert refused_overrides(document, overrides()) == []
+    assert refused_overrides(
+        document,
+        overrides(**{"spark.kubernetes.executor.volumes.hostPath.k.mount.path": "/k", "spark.authenticate": "false"}),
+    ) == [
+        "spark-defaults: sets 'spark.authenticate', which turns off authentication of the job's RPC and shuffle "
+        "traffic; remove it or use the team document's value",
+        "spark-defaults: sets 'spark.kubernetes.executor.volumes.hostPath.k.mount.path', which mounts a volume the "
+        "pod templates do not define (a hostPath exposes the node); remove it or use the team document's value",
+    ]
+    (tmp_path / "doc.json").write_text(json.dumps(document))
+    (tmp_path / "ok.json").write_text(json.dumps(overrides()))
+    (tmp_path / "bad.json").write_text(json.dumps(overrides(**{"spark.io.encryption.enabled": "false"})))
+    assert main([str(tmp_path / "doc.json"), str(tmp_path / "ok.json")]) == 0
+    assert main([str(tmp_path / "doc.json"), str(tmp_path / "bad.json")]) == 1
