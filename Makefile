@@ -32,7 +32,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: plan refresh-prices help install synth test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: schemas plan refresh-prices help install synth test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -42,6 +42,7 @@ help:
 	@echo "make test-airflow-X.Y.Z   the DAG tests on one version"
 	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
+	@echo "make schemas          regenerate schemas/*.schema.json (editor validation of platform.yaml, pipelines)"
 	@echo "make plan [CONFIG=..] [CHECK=1]   simulate a day of every pipeline: plan/plan.json, plan.md, charts"
 	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
 	@echo "make bench            synth benchmark (1-200 teams), then the planner with 1,000 pipelines x 5 jobs"
@@ -134,6 +135,10 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Rewrites schemas/*.schema.json from the configuration models (tests/test_schemas.py fails when stale).
+schemas: $(RUNTIME_STAMP)
+	$(BIN)/python -m spark_platform.config.schemas
 
 snapshot-update: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update

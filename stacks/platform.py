@@ -49,10 +49,10 @@ def build_platform(app: App, config: PlatformConfig) -> SparkPlatform:
         oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
     )
     teams = []
-    for index, group in enumerate(place_teams(config.teams, config.tenancy.teams_per_stack)):
+    for number, group in place_teams(config.teams, config.tenancy.teams_per_stack):
         stack = TeamsStack(
             app,
-            f"{prefix}-teams-{index + 1}",
+            f"{prefix}-teams-{number}",
             config=config,
             teams=group,
             access=access,

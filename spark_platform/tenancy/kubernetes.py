@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from spark_platform.config import TeamConfig
-from spark_platform.config.settings import DEFAULT_KUBERNETES_VERSION, POD_LOG_HEADROOM_GIB
+from spark_platform.config.cluster import DEFAULT_KUBERNETES_VERSION
+from spark_platform.config.teams import POD_LOG_HEADROOM_GIB
 from spark_platform.manifests import load_manifest, load_manifests
 
 DRIVER_TEMPLATE = "pod_templates/driver.yaml"

@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from spark_platform.config import NetworkConfig, TeamConfig
-from spark_platform.config.settings import POD_CIDR_PARENTS, PRIVATE_PARENTS
+from spark_platform.config.environment import POD_CIDR_PARENTS, PRIVATE_PARENTS
 from spark_platform.manifests import load_manifests
 
 NETWORK_POLICIES = "manifests/team/network-policies.yaml"
