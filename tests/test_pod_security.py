@@ -13,11 +13,12 @@ import json
 
 import pytest
 
-from spark_platform.jobs.emr_pods import LOG_SHIPPER, JobSpec
+from spark_platform.jobs.emr_pods import LOG_SHIPPER
 from spark_platform.orchestration.pipelines import one_executor_pods
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .pss import baseline_violations, restricted_violations, violations_by_container
+from .twin.jobs import sample_jobs
 
 RESTRICTED_POD = {
     "apiVersion": "v1",
@@ -80,36 +81,34 @@ def test_each_pod_security_control_is_read_as_the_standard_defines_it(change, pr
 
 
 @pytest.fixture(scope="module")
-def job(sandbox):
-    team = sandbox.config.teams[0]
-    spec = JobSpec(
-        name="analytics__p.a",
-        release_label="emr-7.12.0-latest",
-        python=True,
-        executors=1,
-        executor_cores=2,
-        executor_memory="4g",
-        driver_cores=1,
-        driver_memory="2g",
-    )
-    return one_executor_pods(team, spec)
+def jobs(sandbox):
+    """The job runner, driver and an executor of every job of the sample pipelines."""
+    return {job.spec.name: one_executor_pods(job.team, job.spec) for job in sample_jobs(sandbox.config)}
 
 
-def test_every_pod_emr_creates_meets_baseline(job):
-    for pod in job.all():
-        assert baseline_violations(pod) == [], pod["metadata"]["name"]
+@pytest.fixture(scope="module")
+def job(jobs):
+    return next(iter(jobs.values()))
 
 
-def test_the_spark_containers_meet_restricted_but_the_containers_emr_adds_cannot_be_shown_to(job):
+def test_every_pod_emr_creates_meets_baseline(jobs):
+    assert len(jobs) >= 5
+    for name, pods in jobs.items():
+        for pod in pods.all():
+            assert baseline_violations(pod) == [], (name, pod["metadata"]["name"])
+
+
+def test_the_spark_containers_meet_restricted_but_the_containers_emr_adds_cannot_be_shown_to(jobs):
     """Why the namespaces enforce baseline: the platform configures the Spark containers (pod
     templates) and nothing else. EMR adds the job runner's containers and the log shippers with
     a security context no AWS document states, so restricted could not be guaranteed."""
-    for pod in (job.driver, job.executors[0]):
-        by_container = violations_by_container(pod)
-        spark = pod["spec"]["containers"][0]["name"]
-        assert by_container[spark] == [], spark
-        assert "privilege escalation" in by_container[LOG_SHIPPER]
-    assert all(violations for violations in violations_by_container(job.job_runner).values())
+    for job in jobs.values():
+        for pod in (job.driver, job.executors[0]):
+            by_container = violations_by_container(pod)
+            spark = pod["spec"]["containers"][0]["name"]
+            assert by_container[spark] == [], spark
+            assert "privilege escalation" in by_container[LOG_SHIPPER]
+        assert all(violations for violations in violations_by_container(job.job_runner).values())
 
 
 def test_team_namespaces_enforce_baseline_and_warn_and_audit_restricted_at_the_cluster_version(sandbox):
