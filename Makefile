@@ -21,6 +21,8 @@ SPARK_STAMP := $(SPARK_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PLAN_STAMP := $(VENV)/.plan-installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PRICES_VENV := .venv-prices
 PRICES_STAMP := $(PRICES_VENV)/.installed
 CLI_STAMP := node_modules/.cli-installed
@@ -30,7 +32,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: plan refresh-prices help install synth wheel test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: schemas plan refresh-prices help install synth wheel test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -41,6 +43,7 @@ help:
 	@echo "make test-airflow-X.Y.Z   the DAG tests on one version"
 	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
+	@echo "make schemas          regenerate schemas/*.schema.json (editor validation of platform.yaml, pipelines)"
 	@echo "make plan [CONFIG=..] [CHECK=1]   simulate a day of every pipeline: plan/plan.json, plan.md, charts"
 	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
 	@echo "make bench            synth benchmark (1-200 teams), then the planner with 1,000 pipelines x 5 jobs"
@@ -65,6 +68,13 @@ $(PRICES_STAMP): requirements-prices.txt constraints-prices.txt
 	$(PRICES_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-prices.txt -c constraints-prices.txt
 	touch $@
 
+# checkov (test-only) has its own environment: its dependency pins must not meet the CDK's.
+$(CHECKOV_STAMP): requirements-checkov.txt constraints-checkov.txt
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
+	touch $@
+
 $(DEV_STAMP): requirements-dev.txt requirements-plan.txt constraints.txt $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
@@ -83,7 +93,7 @@ $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
+install: $(DEV_STAMP) $(CHECKOV_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
 
 # Spark itself (test-only), to build real driver and executor pods on the twin.
 $(SPARK_STAMP): requirements-spark.txt
@@ -111,7 +121,7 @@ synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 
 test: lint test-cdk test-airflow
 
-test-cdk: $(DEV_STAMP) twin-servers
+test-cdk: $(DEV_STAMP) $(CHECKOV_STAMP) twin-servers
 	$(BIN)/python -m pytest
 
 test-airflow: test-airflow-$(AIRFLOW_DEFAULT) test-airflow-$(AIRFLOW_OLDEST)
@@ -130,6 +140,10 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Rewrites schemas/*.schema.json from the configuration models (tests/test_schemas.py fails when stale).
+schemas: $(RUNTIME_STAMP)
+	$(BIN)/python -m spark_platform.config.schemas
 
 snapshot-update: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update

@@ -25,6 +25,11 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from spark_platform.config.teams import MAX_TEAMS_PER_STACK  # noqa: E402
+from spark_platform.planner.synthetic import SSO_ADMIN_PATTERN  # noqa: E402
+
 SIZES = (1, 10, 50, 200)
 
 
@@ -33,6 +38,7 @@ def generated_config(teams: int, pipelines_dir: Path) -> dict:
     return {
         "name_prefix": "bench",
         "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]},
+        "cluster": {"admin_role": {"trusted_principal_arn_patterns": [SSO_ADMIN_PATTERN]}},
         # MWAA included, with no pipelines (the sample pipelines name the sandbox's teams).
         "orchestration": {"pipelines_dir": str(pipelines_dir)},
         "teams": [
@@ -43,6 +49,8 @@ def generated_config(teams: int, pipelines_dir: Path) -> dict:
                 "glue_databases": [f"team_{index:03d}_raw", f"team_{index:03d}_curated"],
                 "s3_read": [f"s3://bench-landing-zone/team-{index:03d}/"],
                 **({"read_team_data": ["team-000"]} if index else {}),
+                # Pinned as a platform team would, the stacks filled in order.
+                "stack": 1 + index // MAX_TEAMS_PER_STACK,
             }
             for index in range(teams)
         ],

@@ -151,6 +151,8 @@ class SparkPlatform(Construct):
                 f"{self.config.name_prefix}-teams-{number}",
                 name_prefix=self.config.name_prefix,
                 environment=self.config.environment,
+                network=self.config.network,
+                kubernetes_version=self.config.cluster.kubernetes_version,
                 access=self._access,
                 storage=self.tenancy.storage,
             )
@@ -245,8 +247,11 @@ class _TeamsComplete:
 def build_platform(scope: Construct, config: PlatformConfig, *, construct_id: str = "SparkPlatform") -> SparkPlatform:
     """The configuration-file front end: the platform, each configured team, then MWAA."""
     platform = SparkPlatform(scope, construct_id, config=_rebuilt(config, teams=()))
-    for team in config.teams:
-        platform.add_team(team)
+    # In placement order (by stack, then by name within a stack): a stack's template does not
+    # depend on where its teams appear in the file.
+    for _, group in place_teams(config.teams, config.tenancy.teams_per_stack):
+        for team in group:
+            platform.add_team(team)
     if config.orchestration.enabled:
         platform.add_pipelines()
     return platform

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from spark_platform.config import EnvironmentConfig, TeamConfig
+from spark_platform.config import EnvironmentConfig, NetworkConfig, TeamConfig
 from spark_platform.tenancy import ClusterAccess, SparkTeam, TenantStorage
 from stacks.base import PlatformStack
 
@@ -19,6 +19,8 @@ class TeamsStack(PlatformStack):
         *,
         name_prefix: str,
         environment: EnvironmentConfig,
+        network: NetworkConfig,
+        kubernetes_version: str,
         access: ClusterAccess,
         storage: TenantStorage,
     ) -> None:
@@ -31,6 +33,8 @@ class TeamsStack(PlatformStack):
             suppress_template_indentation=True,
         )
         self._name_prefix = name_prefix
+        self._network = network
+        self._kubernetes_version = kubernetes_version
         self._access = access
         self._storage = storage
         self.teams: dict[str, SparkTeam] = {}
@@ -40,6 +44,8 @@ class TeamsStack(PlatformStack):
             self,
             _construct_id(team.name),
             team=team,
+            network=self._network,
+            kubernetes_version=self._kubernetes_version,
             name_prefix=self._name_prefix,
             role_name=role_name,
             access=self._access,

@@ -112,10 +112,10 @@ def test_add_team_creates_the_team_in_a_teams_stack_and_returns_handles():
     template.has_resource_properties("AWS::IAM::Role", {"RoleName": "spark-marketing-emr-job"})
 
 
-def test_add_team_opens_a_new_stack_when_the_current_one_is_full():
+def test_add_team_puts_each_team_in_the_stack_it_is_pinned_to():
     platform = _platform(App(context={}), tenancy=replace(sandbox_config().tenancy, teams_per_stack=2))
-    for name in ("a-team", "b-team", "c-team"):
-        platform.add_team(TeamConfig(name=name, namespace=f"spark-{name}"))
+    for name, stack in (("a-team", 1), ("b-team", 1), ("c-team", 2)):
+        platform.add_team(TeamConfig(name=name, namespace=f"spark-{name}", stack=stack))
     assert {number: list(stack.teams) for number, stack in platform.team_stacks.items()} == {
         1: ["a-team", "b-team"],
         2: ["c-team"],

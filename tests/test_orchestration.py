@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -300,6 +301,34 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
                 ", spark_conf: {spark.executor.memoryOverhead: lots}",
             ),
             r"^pipelines: analytics__p\.a\.spark_conf: spark\.executor\.memoryOverhead: 'lots' is not a size",
+        ),
+        # Settings that would take the job's pods out of the team's pod templates and namespace.
+        *(
+            (
+                _one_job(
+                    "analytics", "pyspark-analytics", "emr-7.12.0-latest", f", spark_conf: {{'{key}': '{value}'}}"
+                ),
+                rf"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]\.spark_conf: job 'a' sets '{re.escape(key)}', which {why}",
+            )
+            for key, value, why in (
+                ("spark.kubernetes.executor.volumes.hostPath.node.mount.path", "/host", "mounts a volume"),
+                ("spark.kubernetes.driver.volumes.emptyDir.x.mount.path", "/x", "mounts a volume"),
+                (
+                    "spark.kubernetes.authenticate.driver.serviceAccountName",
+                    "default",
+                    "changes the Kubernetes identity",
+                ),
+                ("spark.kubernetes.node.selector.eks.amazonaws.com/nodegroup", "system", "places pods outside"),
+                (
+                    "spark.kubernetes.executor.podTemplateFile",
+                    "s3://x/pod.yaml",
+                    "would escape the team's pod templates",
+                ),
+                ("spark.kubernetes.executor.scheduler.name", "other", "hands the pods to another scheduler"),
+                ("spark.authenticate", "false", "turns off authentication"),
+                ("spark.network.crypto.enabled", "false", "weakens the encryption"),
+                ("spark.io.encryption.enabled", "false", "weakens the encryption"),
+            )
         ),
     ],
 )

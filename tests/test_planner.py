@@ -26,7 +26,7 @@ from spark_platform.planner.workload import (
     plan_pipelines,
     start_minutes,
 )
-from spark_platform.tenancy.kubernetes import namespace_manifests
+from spark_platform.tenancy.kubernetes import QUOTA_ONLY, namespace_manifests
 
 REQUIRED = (
     "peak_pod_ips",
@@ -69,7 +69,7 @@ def test_a_running_job_holds_exactly_the_pods_emr_creates_with_their_admitted_re
     team = config.teams[0]
     spec = job_spec(pipeline, pipeline.jobs[0])  # sessions: 20 PySpark executors of 4 cores, 16g
     shape = plan_pipelines(config, pipelines=[pipeline])[0].jobs[0].shape
-    limit_range = next(o for o in namespace_manifests(team) if o["kind"] == "LimitRange")
+    limit_range = next(o for o in namespace_manifests(team, kubernetes_version=QUOTA_ONLY) if o["kind"] == "LimitRange")
     pods = one_executor_pods(team, spec)
     assert [(g.pool, g.count) for g in shape.groups] == [("driver", 1), ("driver", 1), ("executor", 20)]
     assert [g.requests for g in shape.groups] == [

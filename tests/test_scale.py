@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from spark_platform.config import OrchestrationConfig, QuotaConfig, TeamConfig, sandbox_config
-from spark_platform.config.settings import MAX_TEAMS_PER_STACK, TEAM_LIMITS
+from spark_platform.config import ConfigError, OrchestrationConfig, QuotaConfig, TeamConfig, sandbox_config
+from spark_platform.config.teams import MAX_TEAMS_PER_STACK, TEAM_LIMITS
 from spark_platform.tenancy.placement import (
     HEADROOM,
     MAX_POLICIES_PER_TEAM,
@@ -94,37 +94,69 @@ def test_automatic_teams_per_stack_is_the_validated_maximum():
     assert teams_per_stack() == MAX_TEAMS_PER_STACK
 
 
-def test_placement_fills_stacks_in_order_with_a_fixed_count():
-    teams = tuple(TeamConfig(name=f"team-{i:03d}", namespace=f"ns-{i:03d}") for i in range(60))
-    placement = place_teams(teams)
-    size = teams_per_stack()
-    assert [number for number, _ in placement] == [1, 2, 3]
-    assert [len(group) for _, group in placement] == [size, size, 60 - 2 * size]
-    assert [team for _, group in placement for team in group] == list(teams)
-    assert place_teams(teams, 7)[0] == (1, list(teams[:7]))
-
-
-def _teams(count: int) -> tuple[TeamConfig, ...]:
+def _teams(count: int, per_stack: int | None = None) -> tuple[TeamConfig, ...]:
+    """``count`` teams, pinned ``per_stack`` to a stack in order (unpinned when None)."""
     return tuple(
-        TeamConfig(name=f"team-{i:03d}", namespace=f"spark-team-{i:03d}", glue_databases=(f"team_{i:03d}",))
+        TeamConfig(
+            name=f"team-{i:03d}",
+            namespace=f"spark-team-{i:03d}",
+            glue_databases=(f"team_{i:03d}",),
+            stack=None if per_stack is None else 1 + i // per_stack,
+        )
         for i in range(count)
     )
 
 
-def test_adding_a_team_changes_only_the_stack_it_lands_in(tmp_path):
+def test_placement_follows_each_teams_stack_and_orders_a_stack_by_name():
+    teams = _teams(60, teams_per_stack())
+    groups = place_teams(tuple(reversed(teams)))
     size = teams_per_stack()
-    before = synthesize(
-        replace(sandbox_config(), teams=_teams(size + 2), orchestration=NO_AIRFLOW), tmp_path / "before"
-    )
-    after = synthesize(replace(sandbox_config(), teams=_teams(size + 3), orchestration=NO_AIRFLOW), tmp_path / "after")
-    assert sorted(before.templates) == sorted(after.templates)
-    changed = sorted(
-        name
-        for name in after.templates
-        if (after.directory / f"{name}.template.json").read_bytes()
-        != (before.directory / f"{name}.template.json").read_bytes()
-    )
-    assert changed == ["spark-teams-2"]
+    assert [(number, len(group)) for number, group in groups] == [(1, size), (2, size), (3, 60 - 2 * size)]
+    assert [team for _, group in groups for team in group] == list(teams)
+
+
+def test_teams_that_outgrow_one_stack_must_name_their_stacks_and_are_told_which():
+    with pytest.raises(
+        ConfigError, match=r"^teams\[0\]\.stack: once teams span stacks .* add teams\[0\] \(team-000\): stack: 1;"
+    ):
+        replace(sandbox_config(), teams=_teams(teams_per_stack() + 1), orchestration=NO_AIRFLOW)
+    crowded = tuple(replace(team, stack=2) for team in _teams(teams_per_stack() + 1))
+    with pytest.raises(ConfigError, match=r"^teams: 22 teams name stack 2, which holds at most 21"):
+        replace(sandbox_config(), teams=crowded, orchestration=NO_AIRFLOW)
+
+
+def changed_templates(before, after) -> list[str]:
+    """Stacks whose template differs in bytes (or exists on one side only)."""
+
+    def read(synth, name):
+        return (synth.directory / f"{name}.template.json").read_bytes() if name in synth.templates else None
+
+    names = sorted(set(before.templates) | set(after.templates))
+    return [name for name in names if read(before, name) != read(after, name)]
+
+
+@pytest.fixture(scope="module")
+def three_stacks(tmp_path_factory):
+    """Two and a bit stacks of pinned teams, synthesized once."""
+    teams = _teams(2 * teams_per_stack() + 3, teams_per_stack())
+    config = replace(sandbox_config(), teams=teams, orchestration=NO_AIRFLOW)
+    return config, synthesize(config, tmp_path_factory.mktemp("three"))
+
+
+def test_removing_a_team_from_the_middle_changes_only_the_stack_that_held_it(three_stacks, tmp_path):
+    config, before = three_stacks
+    middle = teams_per_stack() + 3  # in stack 2
+    after = synthesize(replace(config, teams=config.teams[:middle] + config.teams[middle + 1 :]), tmp_path)
+    assert changed_templates(before, after) == ["spark-teams-2"]
+
+
+def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
+    config, before = three_stacks
+    reordered = synthesize(replace(config, teams=tuple(reversed(config.teams))), tmp_path / "reordered")
+    assert changed_templates(before, reordered) == []
+    added = TeamConfig(name="team-new", namespace="spark-team-new", stack=3)
+    grown = synthesize(replace(config, teams=(added, *config.teams)), tmp_path / "grown")
+    assert changed_templates(before, grown) == ["spark-teams-3"]
 
 
 def test_worst_case_team_documents_fit_a_standard_ssm_parameter(worst_case_stack):

@@ -4,8 +4,9 @@ spark_platform.jobs.emr_pods models how Spark merges the team's pod templates wi
 settings. Here Spark 3.5.6 itself (EMR 7.12's Spark) builds them from the same templates and
 settings, on the twin's kube-apiserver with the team's LimitRange, and the model must agree on
 everything that decides admission and placement: the Spark container's admitted resources,
-node selectors, tolerations, affinity, local-dir volume, labels, and the executors'
-decommissioning hook and grace period.
+node selectors, tolerations, affinity, local-dir volume, labels, the executors'
+decommissioning hook and grace period, the security context, and the authentication secret
+Spark hands the executors when the platform turns spark.authenticate on.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from spark_platform.jobs.fit import quantity, with_limit_range_defaults
 from spark_platform.jobs.submission import job_submitter_properties, platform_spark_conf
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
+from .pss import baseline_violations, violations_by_container
 from .twin import spark
 from .twin.jobs import sample_jobs
 from .twin.run import install_team_namespaces, reset_quota
@@ -119,3 +121,14 @@ def test_real_spark_builds_the_pods_the_model_predicts(kube, namespaces, sandbox
         # Decommissioning as the platform configures it: Spark's pre-stop hook runs EMR's script.
         assert spark_container(executor)["lifecycle"]["preStop"]["exec"]["command"] == ["/usr/bin/decom.sh"]
         assert executor["spec"]["terminationGracePeriodSeconds"] == 115
+        # spark.authenticate on Kubernetes: Spark makes one secret per application and gives it to
+        # each executor in an environment variable (Spark 3.5 "Security", Kubernetes section);
+        # Spark 3.5.6 names it _SPARK_AUTH_SECRET.
+        env = {e["name"]: e for e in spark_container(executor).get("env", [])}
+        assert len(env.get("_SPARK_AUTH_SECRET", {}).get("value", "")) >= 32, ",".join(sorted(env))
+    # The pod templates' security context survives Spark's merge, and the pods meet baseline.
+    for pod, template in ((driver, driver_template(team)), *((e, executor_template(team)) for e in executors)):
+        assert pod["spec"]["securityContext"] == template["spec"]["securityContext"]
+        assert spark_container(pod)["securityContext"] == template["spec"]["containers"][0]["securityContext"]
+        assert baseline_violations(pod) == []
+        assert violations_by_container(pod)[spark_container(pod)["name"]] == []

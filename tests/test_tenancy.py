@@ -70,7 +70,7 @@ def test_each_team_gets_its_namespace_with_quota_and_limits(sandbox):
 
 @pytest.mark.parametrize("team", sandbox_config().teams, ids=lambda t: t.name)
 def test_namespace_manifests_validate_against_kubernetes_schemas(team):
-    for manifest in namespace_manifests(team):
+    for manifest in namespace_manifests(team, kubernetes_version="1.36"):
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 
 

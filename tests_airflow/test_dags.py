@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -123,7 +124,7 @@ def _job(job_id: str, **extra) -> dict:
         ({"id": "p", "jobs": [_job("a", depends_on=["z"])]}, r"'z' is not another job of this pipeline"),
         (
             {"id": "p", "jobs": [_job("a", spark_conf={"spark.kubernetes.container.image": "x"})]},
-            r"the platform sets those",
+            r"jobs\[0\]\.spark_conf: job 'a' sets 'spark\.kubernetes\.container\.image', which is the job type's image",
         ),
         ({"id": "p", "jobs": [_job("a", executorz=3)]}, r"unknown field 'executorz'"),
         ({"id": "p", "schedule": "every day", "jobs": [_job("a")]}, r"schedule: 'every day' is not hourly"),
@@ -133,3 +134,31 @@ def test_bad_pipeline_definitions_fail_with_the_file_and_field_named(pipeline, m
     with pytest.raises(PipelineError, match=message) as error:
         parse_pipelines({"team": "t", "pipelines": [pipeline]}, "t.yaml")
     assert str(error.value).startswith("t.yaml: pipelines[0]")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("spark.kubernetes.executor.volumes.hostPath.tokens.mount.path", "/var/lib/kubelet/pods"),
+        ("spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName", "other-team"),
+        ("spark.kubernetes.authenticate.executor.serviceAccountName", "default"),
+        ("spark.kubernetes.authenticate.submission.oauthToken", "stolen"),
+        ("spark.kubernetes.driver.node.selector.eks.amazonaws.com/nodegroup", "system"),
+        ("spark.kubernetes.driver.podTemplateContainerName", "other"),
+        ("spark.kubernetes.executor.pod.featureSteps", "com.example.Privileged"),
+        ("spark.authenticate", "false"),
+        ("spark.network.crypto.saslFallback", "true"),
+        ("spark.io.encryption.enabled", "false"),
+        ("spark.kubernetes.namespace", "spark-ingestion"),
+    ],
+)
+def test_the_dag_factory_refuses_spark_settings_that_escape_the_pod_templates_naming_job_and_setting(key, value):
+    pipeline = {
+        "id": "p",
+        "jobs": [_job("a"), _job("b", spark_conf={"spark.sql.shuffle.partitions": "64", key: value})],
+    }
+    with pytest.raises(
+        PipelineError,
+        match=rf"^t\.yaml: pipelines\[0\]\.jobs\[1\]\.spark_conf: job 'b' sets '{re.escape(key)}', which ",
+    ):
+        parse_pipelines({"team": "t", "pipelines": [pipeline]}, "t.yaml")

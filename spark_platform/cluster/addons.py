@@ -43,6 +43,11 @@ def vpc_cni_configuration(
     creates the ENIConfig objects itself, so no kubectl call is needed at deploy time.
     """
     return {
+        # The network policy agent enforces the teams' NetworkPolicies (EKS user guide, "Limit Pod
+        # traffic with Kubernetes network policies": add-on 1.14+, Linux EC2 nodes, supported with
+        # custom networking and prefix delegation). Without it the API server stores them and
+        # nothing enforces them.
+        "enableNetworkPolicy": "true",
         "env": {
             "ENABLE_PREFIX_DELEGATION": "true",
             "WARM_PREFIX_TARGET": str(warm_prefix_target),

@@ -1,29 +1,25 @@
-"""Platform configuration: the typed settings, the built-in sandbox and the loader."""
+"""Platform configuration: typed models (pydantic), the built-in sandbox and the YAML loader.
 
+One module per concern: environment (Region, zones, VPC), cluster (control plane, admins, system
+nodes), karpenter, images, teams (and tenancy), orchestration (MWAA), platform (the whole, and
+reading plain data); errors holds ConfigError and pydantic's errors in one-line form.
+"""
+
+from spark_platform.config.cluster import AdminRoleConfig, ClusterConfig, SystemNodesConfig
+from spark_platform.config.environment import EnvironmentConfig, NetworkConfig
+from spark_platform.config.errors import ConfigError
+from spark_platform.config.images import ImageConfig
+from spark_platform.config.karpenter import KarpenterConfig, NodePoolConfig
 from spark_platform.config.loader import load_config, sandbox_config
-from spark_platform.config.settings import (
-    AdminRoleConfig,
-    ClusterConfig,
-    ConfigError,
-    EnvironmentConfig,
-    ImageConfig,
-    KarpenterConfig,
-    NetworkConfig,
-    NodePoolConfig,
-    OrchestrationConfig,
-    PlatformConfig,
-    QuotaConfig,
-    SystemNodesConfig,
-    TeamConfig,
-    TenancyConfig,
-    from_mapping,
-    s3_location_parts,
-)
+from spark_platform.config.orchestration import OrchestrationConfig
+from spark_platform.config.platform import PlatformConfig, from_mapping
+from spark_platform.config.teams import EgressRule, QuotaConfig, TeamConfig, TenancyConfig, s3_location_parts
 
 __all__ = [
     "AdminRoleConfig",
     "ClusterConfig",
     "ConfigError",
+    "EgressRule",
     "EnvironmentConfig",
     "ImageConfig",
     "KarpenterConfig",

@@ -6,17 +6,12 @@ from pathlib import Path
 
 import yaml
 
-from spark_platform.config.settings import (
-    AdminRoleConfig,
-    ClusterConfig,
-    ConfigError,
-    EnvironmentConfig,
-    ImageConfig,
-    PlatformConfig,
-    QuotaConfig,
-    TeamConfig,
-    from_mapping,
-)
+from spark_platform.config.cluster import AdminRoleConfig, ClusterConfig
+from spark_platform.config.environment import EnvironmentConfig
+from spark_platform.config.errors import ConfigError
+from spark_platform.config.images import ImageConfig
+from spark_platform.config.platform import PlatformConfig, from_mapping
+from spark_platform.config.teams import QuotaConfig, TeamConfig
 
 
 def sandbox_config() -> PlatformConfig:

@@ -21,7 +21,7 @@ from spark_platform.jobs.fit import job_problems
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.orchestration.dag_settings import DAGS_DIR, REPOSITORY_ROOT
-from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
+from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
 
 SHIPPED_PIPELINES = "orchestration/dags/pipelines"
 
@@ -110,7 +110,7 @@ def job_spec(pipeline, job) -> JobSpec:
 def team_objects(team: TeamConfig) -> tuple[dict, dict, list]:
     """The team's driver and executor templates and namespace objects, rendered once per team
     (job_pods copies the templates; the namespace objects are only read)."""
-    return driver_template(team), executor_template(team), namespace_manifests(team)
+    return driver_template(team), executor_template(team), namespace_manifests(team, kubernetes_version=QUOTA_ONLY)
 
 
 def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:

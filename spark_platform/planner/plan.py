@@ -11,7 +11,7 @@ from spark_platform.planner.packing import PoolModel
 from spark_platform.planner.prices import PriceTable, price_table
 from spark_platform.planner.simulate import Metrics, Simulation
 from spark_platform.planner.workload import MINUTES_PER_DAY, PlannedPipeline, plan_pipelines
-from spark_platform.tenancy.kubernetes import namespace_manifests
+from spark_platform.tenancy.kubernetes import QUOTA_ONLY, namespace_manifests
 
 
 @dataclass
@@ -35,7 +35,9 @@ def pool_models(config: PlatformConfig, prices: PriceTable) -> dict[str, PoolMod
 def team_quotas(config: PlatformConfig) -> dict[str, tuple[int, int, int, int]]:
     quotas = {}
     for team in config.teams:
-        hard = next(obj for obj in namespace_manifests(team) if obj["kind"] == "ResourceQuota")["spec"]["hard"]
+        hard = next(
+            obj for obj in namespace_manifests(team, kubernetes_version=QUOTA_ONLY) if obj["kind"] == "ResourceQuota"
+        )["spec"]["hard"]
         quotas[team.name] = (
             round(quantity(hard["requests.cpu"]) * 1000),
             int(quantity(hard["requests.memory"])),

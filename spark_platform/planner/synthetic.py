@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from spark_platform.config.teams import MAX_TEAMS_PER_STACK
+
 RELEASE = "emr-7.12.0-latest"
 
 
@@ -83,6 +85,7 @@ def synthetic_platform(
                 "namespace": f"spark-team-{team:03d}",
                 "release_labels": [RELEASE],
                 "quota": {"cpu": 20000, "memory_gib": 80000, "pods": 50000},
+                "stack": 1 + team // MAX_TEAMS_PER_STACK,
             }
             for team in range(teams)
         ],

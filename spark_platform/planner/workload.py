@@ -20,7 +20,7 @@ from spark_platform.jobs.capacity import Resources
 from spark_platform.jobs.emr_pods import JobSpec
 from spark_platform.jobs.fit import pod_requests, pool_of, quantity, with_limit_range_defaults
 from spark_platform.orchestration.pipelines import check_pipelines, dag_module, job_spec, one_executor_pods
-from spark_platform.tenancy.kubernetes import namespace_manifests
+from spark_platform.tenancy.kubernetes import QUOTA_ONLY, namespace_manifests
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -128,7 +128,9 @@ def _quota_use(pods, limit_range, executors: int) -> tuple[int, int, int, int]:
 def job_shape(config: PlatformConfig, team: TeamConfig, spec: JobSpec) -> JobShape:
     """The pods of one run of ``spec``: job runner and driver, then ``spec.executors`` executors."""
     pods = one_executor_pods(team, spec)
-    limit_range = next(obj for obj in namespace_manifests(team) if obj["kind"] == "LimitRange")
+    limit_range = next(
+        obj for obj in namespace_manifests(team, kubernetes_version=QUOTA_ONLY) if obj["kind"] == "LimitRange"
+    )
     groups = []
     for pod, count in ((pods.job_runner, 1), (pods.driver, 1), (pods.executors[0], spec.executors)):
         pool_name, _ = pool_of(pod, config.karpenter)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from spark_platform.config import TeamConfig
-from spark_platform.config.settings import POD_LOG_HEADROOM_GIB
+from spark_platform.config.cluster import DEFAULT_KUBERNETES_VERSION
+from spark_platform.config.teams import POD_LOG_HEADROOM_GIB
 from spark_platform.manifests import load_manifest, load_manifests
 
 DRIVER_TEMPLATE = "pod_templates/driver.yaml"
@@ -40,13 +41,28 @@ def executor_template(team: TeamConfig) -> dict[str, Any]:
     return _render(EXECUTOR_TEMPLATE, team, team.executor_local_storage_gib)
 
 
-def namespace_manifests(team: TeamConfig) -> list[dict[str, Any]]:
-    """Namespace, ResourceQuota and LimitRange of ``team`` (manifests/team/namespace.yaml)."""
+PSA_MODES = ("enforce", "warn", "audit")
+# For callers that only read a team's quota and limits (the job model, the planner): the
+# Namespace's Pod Security versions never reach a cluster from there.
+QUOTA_ONLY = DEFAULT_KUBERNETES_VERSION
+
+
+def namespace_manifests(team: TeamConfig, *, kubernetes_version: str) -> list[dict[str, Any]]:
+    """Namespace (with its Pod Security Admission labels), ResourceQuota and LimitRange of ``team``
+    (manifests/team/namespace.yaml); the PSA versions follow the cluster's Kubernetes version."""
     quota = team.quota
+    labels = ("metadata", "labels")
     return load_manifests(
         "manifests/team/namespace.yaml",
         [
-            {("metadata", "name"): team.namespace, ("metadata", "labels", "spark-platform/team"): team.name},
+            {
+                ("metadata", "name"): team.namespace,
+                (*labels, "spark-platform/team"): team.name,
+                **{
+                    (*labels, f"pod-security.kubernetes.io/{mode}-version"): f"v{kubernetes_version}"
+                    for mode in PSA_MODES
+                },
+            },
             {
                 ("metadata", "namespace"): team.namespace,
                 ("spec", "hard", "requests.cpu"): str(quota.cpu),

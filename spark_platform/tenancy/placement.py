@@ -1,18 +1,22 @@
-"""Which teams stack a team lives in.
+"""Which teams stack a team lives in, and how many teams a stack may hold.
 
 CloudFormation allows 500 resources, 200 outputs and 1 MB per template; the platform keeps
-every teams stack within 80% of each. Teams are packed in configuration order, a fixed number
-per stack. The number is derived from the largest team the configuration allows (the caps in
-``TEAM_LIMITS``), not from the teams at hand, so placement never depends on what other teams
-contain: appending a team changes only the last stack (or opens a new one), and editing a team
-never moves another. ``tests/test_scale.py`` synthesizes a stack of worst-case teams to prove
-the bound holds.
+every teams stack within 80% of each. The number of teams per stack is derived from the largest
+team the configuration allows (the caps in ``TEAM_LIMITS``), not from the teams at hand.
+``tests/test_scale.py`` synthesizes a stack of worst-case teams to prove the bound holds.
+
+Placement is explicit, so it is stable: a team lives in the stack its ``stack`` field names
+(omitted: stack 1, allowed while all teams fit one stack). Within a stack teams are ordered by
+name. Adding a team changes only the stack it names; removing one changes only the stack that
+held it (a stack left empty is simply no longer synthesized, the others keep their numbers);
+reordering the configuration changes nothing. ``check_placement`` (run when the configuration
+is built) refuses an over-full stack and tells which pins to add once teams outgrow one stack.
 """
 
 from __future__ import annotations
 
 from spark_platform.config import TeamConfig
-from spark_platform.config.settings import MAX_TEAMS_PER_STACK, TEAM_LIMITS
+from spark_platform.config.teams import MAX_TEAMS_PER_STACK, TEAM_LIMITS, check_placement, stack_of
 
 RESOURCE_LIMIT, OUTPUT_LIMIT, TEMPLATE_BYTES_LIMIT = 500, 200, 1_000_000
 HEADROOM = 0.8
@@ -37,10 +41,10 @@ def teams_per_stack() -> int:
     return min(by_resources, by_outputs, by_bytes, MAX_TEAMS_PER_STACK)
 
 
-def place_teams(
-    teams: tuple[TeamConfig, ...] | list[TeamConfig], per_stack: int | None = None
-) -> list[tuple[int, list[TeamConfig]]]:
-    """``(stack number from 1, its teams)`` in stack order; teams in configuration order,
-    ``per_stack`` (or the safe maximum) each. The stack id is ``<prefix>-teams-<number>``."""
-    size = per_stack or teams_per_stack()
-    return [(start // size + 1, list(teams[start : start + size])) for start in range(0, len(teams), size)]
+def place_teams(teams: tuple[TeamConfig, ...], per_stack: int | None = None) -> list[tuple[int, list[TeamConfig]]]:
+    """(stack number, its teams by name) for every stack that holds a team, by stack number."""
+    check_placement(teams, per_stack or teams_per_stack())
+    stacks: dict[int, list[TeamConfig]] = {}
+    for team in teams:
+        stacks.setdefault(stack_of(team), []).append(team)
+    return [(number, sorted(stacks[number], key=lambda team: team.name)) for number in sorted(stacks)]

@@ -17,11 +17,12 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from spark_platform.compliance import acknowledge_wildcard_resources
-from spark_platform.config import TeamConfig, s3_location_parts
+from spark_platform.config import NetworkConfig, TeamConfig, s3_location_parts
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.tenancy import grants
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
+from spark_platform.tenancy.network_policy import network_policies
 from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
 from spark_platform.tenancy.policy_packing import pack
 from spark_platform.tenancy.storage import TenantStorage, platform_bucket_name, team_prefix
@@ -78,6 +79,8 @@ class SparkTeam(Construct):
         construct_id: str,
         *,
         team: TeamConfig,
+        network: NetworkConfig,
+        kubernetes_version: str,
         name_prefix: str,
         role_name: str,
         access: ClusterAccess,
@@ -93,9 +96,17 @@ class SparkTeam(Construct):
         }
         self.buckets = buckets
 
-        # 1. Namespace, quota and limits; then the virtual cluster bound to it.
+        # 1. Namespace, quota, limits and network policies; then the virtual cluster bound to it.
+        # One manifest: the namespace is never without its policies, not even for a moment.
         self.namespace = eks.KubernetesManifest(
-            self, "Namespace", cluster=access.cluster, manifest=namespace_manifests(team), overwrite=True
+            self,
+            "Namespace",
+            cluster=access.cluster,
+            manifest=[
+                *namespace_manifests(team, kubernetes_version=kubernetes_version),
+                *network_policies(team, network),
+            ],
+            overwrite=True,
         )
         self.virtual_cluster = emrc.CfnVirtualCluster(
             self,

@@ -107,6 +107,7 @@ _PLURALS = {
     "Namespace": "namespaces",
     "ResourceQuota": "resourcequotas",
     "LimitRange": "limitranges",
+    "NetworkPolicy": "networkpolicies",
     "ServiceAccount": "serviceaccounts",
     "CustomResourceDefinition": "customresourcedefinitions",
     "NodePool": "nodepools",

@@ -109,18 +109,78 @@ def _job(data: dict[str, Any], where: str) -> SparkJob:
         value = getattr(job, name)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise _fail(f"{where}.{name}", f"{value!r} must be an integer from {low} to {high}")
-    if any(key in job.spark_conf for key in RESERVED_SPARK_CONF):
-        raise _fail(f"{where}.spark_conf", f"sets one of {', '.join(RESERVED_SPARK_CONF)}; the platform sets those")
+    for key in sorted(job.spark_conf):
+        why = refused_spark_setting(key)
+        if why:
+            raise _fail(f"{where}.spark_conf", f"job {job.id!r} sets {key!r}, which {why}; remove it")
     return job
 
 
-# Settings the platform owns: a job may not point itself at another image, pod template or role.
-RESERVED_SPARK_CONF = (
-    "spark.kubernetes.container.image",
-    "spark.kubernetes.driver.podTemplateFile",
-    "spark.kubernetes.executor.podTemplateFile",
-    "spark.kubernetes.namespace",
+_POD_TEMPLATES = "would escape the team's pod templates (they set the pods' volumes, placement and security)"
+# Spark settings a job may not set, by exact key or by prefix (ending in '.'), and why: the
+# platform owns them, or they would take a job's pods out of what the team's pod templates and
+# namespace allow (Spark 3.5 "Running on Kubernetes" configuration and "Security" pages).
+REFUSED_SPARK_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("spark.master", "would send the job to another cluster"),
+    ("spark.kubernetes.context", "would send the job to another cluster"),
+    ("spark.kubernetes.namespace", "would run the job outside the team's namespace"),
+    ("spark.kubernetes.container.image", "is the job type's image, from the platform's image catalog"),
+    ("spark.kubernetes.driver.container.image", "is the job type's image, from the platform's image catalog"),
+    ("spark.kubernetes.executor.container.image", "is the job type's image, from the platform's image catalog"),
+    ("spark.kubernetes.driver.podTemplateFile", _POD_TEMPLATES),
+    ("spark.kubernetes.executor.podTemplateFile", _POD_TEMPLATES),
+    ("spark.kubernetes.driver.podTemplateContainerName", _POD_TEMPLATES),
+    ("spark.kubernetes.executor.podTemplateContainerName", _POD_TEMPLATES),
+    (
+        "spark.kubernetes.driver.volumes.",
+        "mounts a volume the pod templates do not define (a hostPath exposes the node)",
+    ),
+    (
+        "spark.kubernetes.executor.volumes.",
+        "mounts a volume the pod templates do not define (a hostPath exposes the node)",
+    ),
+    ("spark.kubernetes.node.selector.", "places pods outside the team's node pools, which the pod templates select"),
+    (
+        "spark.kubernetes.driver.node.selector.",
+        "places pods outside the team's node pools, which the pod templates select",
+    ),
+    (
+        "spark.kubernetes.executor.node.selector.",
+        "places pods outside the team's node pools, which the pod templates select",
+    ),
+    (
+        "spark.kubernetes.scheduler.name",
+        "hands the pods to another scheduler than the one that honours their placement",
+    ),
+    (
+        "spark.kubernetes.driver.scheduler.name",
+        "hands the pods to another scheduler than the one that honours their placement",
+    ),
+    (
+        "spark.kubernetes.executor.scheduler.name",
+        "hands the pods to another scheduler than the one that honours their placement",
+    ),
+    ("spark.kubernetes.driver.pod.featureSteps", "runs code of the job's choosing that rewrites the pods"),
+    ("spark.kubernetes.executor.pod.featureSteps", "runs code of the job's choosing that rewrites the pods"),
+    (
+        "spark.kubernetes.authenticate.",
+        "changes the Kubernetes identity (service account, credentials) of the job's pods",
+    ),
+    ("spark.authenticate", "turns off authentication of the job's RPC and shuffle traffic"),
+    ("spark.authenticate.", "weakens authentication of the job's RPC and shuffle traffic"),
+    ("spark.network.crypto.", "weakens the encryption of the job's RPC and shuffle traffic"),
+    ("spark.io.encryption.", "weakens the encryption of the job's shuffle and spill files"),
+    ("spark.decommission.", "changes the platform's graceful decommissioning"),
+    ("spark.storage.decommission.", "changes the platform's graceful decommissioning"),
 )
+
+
+def refused_spark_setting(key: str) -> str | None:
+    """Why a job may not set ``key``, or None when it may."""
+    for refused, why in REFUSED_SPARK_SETTINGS:
+        if key == refused or (refused.endswith(".") and key.startswith(refused)):
+            return why
+    return None
 
 
 def parse_pipelines(data: Any, source: str) -> list[Pipeline]:

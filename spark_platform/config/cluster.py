@@ -1,0 +1,146 @@
+"""The EKS control plane, who administers it, and the system node group."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import field
+
+from pydantic import StrictInt, StrictStr
+from pydantic.dataclasses import dataclass
+
+from spark_platform.config.errors import MODEL_CONFIG, check_retention, fail, parse_cidr
+
+# Kubernetes versions a new cluster may use, checked 2026-11-22: in EKS standard support (EKS user
+# guide, "Understand the Kubernetes version lifecycle on EKS": 14 months from the EKS release;
+# 1.35 until 27 March 2027) and in Karpenter 1.14's compatibility matrix (karpenter.sh/v1.14/
+# upgrading/compatibility: Kubernetes 1.26 to 1.36). The default is the newest both support.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.35", "1.36")
+DEFAULT_KUBERNETES_VERSION = "1.36"
+KARPENTER_MAX_KUBERNETES = "1.36"
+# Versions EKS still runs but a new platform must not start on, and why.
+REFUSED_KUBERNETES_VERSIONS: dict[str, str] = {
+    "1.34": "leaves EKS standard support on 2 December 2026 (extended support costs more per cluster hour)",
+}
+
+_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(?P<account>\d{12}):(role|user)/[\w+=,.@/-]{1,512}$")
+# The account may be "*": the trust's principal is the platform account, so it matches no other.
+_PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(?P<account>\d{12}|\*):(role|user)/[\w+=,.@/*?-]{1,512}$")
+# Graviton families carry a "g" right after the generation number: m7g, c8g, r7gd, t4g.
+GRAVITON_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
+
+
+def _minor(version: str) -> int:
+    major, _, minor = version.partition(".")
+    return int(minor) if major == "1" and minor.isdigit() else -1
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class AdminRoleConfig:
+    """Who may assume the cluster-admin role the platform creates (``<prefix>-eks-admin``).
+
+    Only principals of the platform's own account, and of those only the ones listed: the trust
+    names the account and requires ``aws:PrincipalArn`` to match an entry (IAM User Guide,
+    "AWS global condition context keys": aws:PrincipalArn). For IAM Identity Center users, give the
+    permission set's role pattern (IAM Identity Center User Guide, "Referencing permission sets in
+    resource policies, Amazon EKS, and AWS KMS"):
+    arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_<PermissionSet>_*
+    """
+
+    trusted_principal_arns: tuple[StrictStr, ...] = ()
+    trusted_principal_arn_patterns: tuple[StrictStr, ...] = ()
+
+    def validate(self, field_path: str, account: str | None) -> None:
+        for name, pattern in (
+            ("trusted_principal_arns", _PRINCIPAL_ARN),
+            ("trusted_principal_arn_patterns", _PRINCIPAL_ARN_PATTERN),
+        ):
+            for index, arn in enumerate(getattr(self, name)):
+                where = f"{field_path}.{name}[{index}]"
+                match = pattern.match(arn)
+                if not match:
+                    fail(
+                        where,
+                        f"{arn!r} is not an IAM role or user ARN"
+                        + (" pattern" if name.endswith("patterns") else "")
+                        + " (arn:aws:iam::<account>:role/<name> or :user/<name>)",
+                    )
+                if account and match["account"] not in (account, "*"):
+                    fail(
+                        where,
+                        f"{arn!r} is in account {match['account']}, not the platform's {account}; trust its own principals only",
+                    )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.trusted_principal_arns or self.trusted_principal_arn_patterns)
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class ClusterConfig:
+    """The EKS control plane and its access."""
+
+    kubernetes_version: StrictStr = DEFAULT_KUBERNETES_VERSION
+    # Empty: the API endpoint is private (reachable from the VPC only).
+    endpoint_public_cidrs: tuple[StrictStr, ...] = ()
+    # Existing roles that get cluster admin. Empty: the platform creates <prefix>-eks-admin,
+    # assumable only by the principals admin_role trusts.
+    admin_role_arns: tuple[StrictStr, ...] = ()
+    admin_role: AdminRoleConfig = field(default_factory=AdminRoleConfig)
+    # Free /28 prefixes each node keeps attached so new executors start without an EC2 call.
+    warm_prefix_target: StrictInt = 1
+    control_plane_log_retention_days: StrictInt = 365
+
+    def __post_init__(self) -> None:
+        if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
+            version = self.kubernetes_version
+            why = REFUSED_KUBERNETES_VERSIONS.get(version, "is not supported")
+            if _minor(version) > _minor(KARPENTER_MAX_KUBERNETES):
+                why = f"is newer than Karpenter 1.14 supports ({KARPENTER_MAX_KUBERNETES})"
+            fail(
+                "cluster.kubernetes_version",
+                f"{version!r} {why}; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
+            )
+        for index, cidr in enumerate(self.endpoint_public_cidrs):
+            network = parse_cidr(f"cluster.endpoint_public_cidrs[{index}]", cidr)
+            if network.prefixlen == 0:
+                fail(
+                    f"cluster.endpoint_public_cidrs[{index}]",
+                    "0.0.0.0/0 opens the API server to the internet; list your egress CIDRs or leave empty for a private endpoint",
+                )
+        for index, arn in enumerate(self.admin_role_arns):
+            if not _ROLE_ARN.match(arn):
+                fail(
+                    f"cluster.admin_role_arns[{index}]",
+                    f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+                )
+        if not 0 <= self.warm_prefix_target <= 16:
+            fail("cluster.warm_prefix_target", f"{self.warm_prefix_target} must be between 0 and 16")
+        check_retention("cluster.control_plane_log_retention_days", self.control_plane_log_retention_days)
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class SystemNodesConfig:
+    """The managed node group for system pods (CoreDNS, Karpenter). Spark never lands here."""
+
+    instance_types: tuple[StrictStr, ...] = ("m7g.large", "m6g.large")
+    min_size: StrictInt = 2
+    desired_size: StrictInt = 2
+    max_size: StrictInt = 4
+    disk_size_gib: StrictInt = 50
+
+    def __post_init__(self) -> None:
+        if not self.instance_types:
+            fail("system_nodes.instance_types", "list at least one Graviton instance type, e.g. m7g.large")
+        for instance_type in self.instance_types:
+            if not GRAVITON_TYPE.match(instance_type):
+                fail(
+                    "system_nodes.instance_types", f"{instance_type!r} is not a Graviton (arm64) type such as m7g.large"
+                )
+        if not 1 <= self.min_size <= self.desired_size <= self.max_size:
+            fail(
+                "system_nodes",
+                f"sizes must satisfy 1 <= min_size ({self.min_size}) <= desired_size ({self.desired_size}) <= max_size ({self.max_size})",
+            )
+        if not 20 <= self.disk_size_gib <= 1000:
+            fail("system_nodes.disk_size_gib", f"{self.disk_size_gib} must be between 20 and 1000")

@@ -1,0 +1,98 @@
+"""ConfigError, the shared field checks, and pydantic's errors turned into ConfigError lines.
+
+Every invalid setting stops synth with one line that names the field path (``teams[2].quota.cpu``),
+the bad value and what is allowed. pydantic checks the types and the shape (unknown and missing
+fields); the models' own checks raise ConfigError with the path themselves.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import typing
+
+from pydantic import ConfigDict, ValidationError
+
+# Every configuration model (frozen by its decorator): a misspelled field is an error, never ignored.
+MODEL_CONFIG = ConfigDict(extra="forbid")
+
+# Values CloudWatch Logs accepts for a log group's retention.
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+_DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
+
+
+class ConfigError(Exception):
+    """An invalid platform setting; the message is one line naming the field and the fix.
+
+    Not a ValueError on purpose: pydantic would wrap a ValueError raised by a model's own checks
+    into its ValidationError; a ConfigError passes through unchanged, with its field path.
+    """
+
+
+def fail(field_path: str, message: str) -> typing.NoReturn:
+    raise ConfigError(f"{field_path}: {message}")
+
+
+def parse_cidr(field_path: str, value: str) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError, TypeError):
+        fail(field_path, f"{value!r} is not an IPv4 network in CIDR notation (e.g. 10.0.0.0/16)")
+
+
+def check_retention(field_path: str, days: int) -> None:
+    if days not in LOG_RETENTION_DAYS:
+        fail(field_path, f"{days} is not a CloudWatch retention; use one of {LOG_RETENTION_DAYS}")
+
+
+def check_duration(field_path: str, value: str, *, allow_never: bool = False) -> None:
+    if not (_DURATION.match(value) or (allow_never and value == "Never")):
+        fail(
+            field_path, f"{value!r} is not a duration such as 30s, 10m or 720h" + (" (or Never)" if allow_never else "")
+        )
+
+
+def field_path(location: tuple[str | int, ...]) -> str:
+    """pydantic's error location as the dotted path the messages use: teams[2].quota.cpu."""
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "platform config"
+
+
+def _parent(location: tuple[str | int, ...]) -> str:
+    return field_path(location[:-1]) if len(location) > 1 else "platform config"
+
+
+def config_error(
+    error: ValidationError, allowed_fields: typing.Callable[[tuple[str | int, ...]], list[str]]
+) -> ConfigError:
+    """The first of pydantic's errors, in the platform's one-line form."""
+    first = error.errors(include_url=False)[0]
+    location, kind, value = tuple(first["loc"]), first["type"], first.get("input")
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        allowed = ", ".join(allowed_fields(location[:-1]))
+        return ConfigError(f"{_parent(location)}: unknown field {location[-1]!r}; allowed: {allowed}")
+    if kind == "missing":
+        return ConfigError(f"{_parent(location)}: missing required field {location[-1]!r}")
+    messages = {
+        "int_type": f"expected an integer, got {value!r}",
+        "int_from_float": f"expected an integer, got {value!r}",
+        "string_type": f'expected a string, got {value!r} (quote numbers such as "1.35" in YAML)',
+        "bool_type": f"expected true or false, got {value!r}",
+        "tuple_type": f"expected a list, got {type(value).__name__}",
+        "list_type": f"expected a list, got {type(value).__name__}",
+        "dict_type": "expected a mapping of strings to strings",
+        "dataclass_type": f"expected a mapping, got {type(value).__name__}",
+        "dataclass_args_type": f"expected a mapping, got {type(value).__name__}",
+        "model_type": f"expected a mapping, got {type(value).__name__}",
+    }
+    message = messages.get(kind, first["msg"])
+    if kind == "string_type" and location and location[0] == "tags":
+        message = messages["dict_type"]
+        location = location[:1]
+    return ConfigError(f"{field_path(location)}: {message}")

@@ -1,0 +1,37 @@
+"""The job types whose images the platform builds, and the EMR releases of each."""
+
+from __future__ import annotations
+
+from pydantic import StrictStr
+from pydantic.dataclasses import dataclass
+
+from spark_platform.config.errors import MODEL_CONFIG, ConfigError, fail
+from spark_platform.emr_releases import ReleaseLabelError
+from spark_platform.images.job_types import UnknownJobTypeError, job_type
+from spark_platform.images.registry import UnpinnedReleaseError, pinned_base_image_tag
+
+DEFAULT_RELEASE_LABEL = "emr-7.12.0-latest"
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class ImageConfig:
+    """A job type's image and the EMR releases it is built for."""
+
+    job_type: StrictStr
+    release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
+
+    def validate(self, field_path: str) -> None:
+        try:
+            job_type(self.job_type, field_path=f"{field_path}.job_type")
+            if not self.release_labels:
+                fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
+            for index, label in enumerate(self.release_labels):
+                pinned_base_image_tag(label, field_path=f"{field_path}.release_labels[{index}]")
+        except (UnknownJobTypeError, ReleaseLabelError, UnpinnedReleaseError) as error:
+            raise ConfigError(str(error)) from None
+        if len(set(self.release_labels)) != len(self.release_labels):
+            fail(f"{field_path}.release_labels", "lists the same release twice")
+
+
+def default_images() -> tuple[ImageConfig, ...]:
+    return (ImageConfig(job_type="pyspark-analytics"), ImageConfig(job_type="hudi-ingestion"))

@@ -1,0 +1,140 @@
+"""Karpenter: the controller's version, the node class defaults and the Spark NodePools."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import field
+
+from pydantic import StrictInt, StrictStr
+from pydantic.dataclasses import dataclass
+
+from spark_platform.config.errors import MODEL_CONFIG, check_duration, fail
+
+_AMI_ALIAS = re.compile(r"^(al2023|bottlerocket)@(latest|v[0-9][0-9.]*)$")
+_CHART_VERSION = re.compile(r"^1\.14\.[0-9]+$")
+_FAMILY = re.compile(r"^[a-z]+[0-9]+[a-z-]*$")
+CAPACITY_TYPES = ("spot", "on-demand")
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class NodePoolConfig:
+    """One Karpenter NodePool for Spark pods."""
+
+    instance_families: tuple[StrictStr, ...]
+    capacity_types: tuple[StrictStr, ...]
+    instance_sizes: tuple[StrictStr, ...] = ("xlarge", "2xlarge", "4xlarge", "8xlarge")
+    cpu_limit: StrictInt = 1000
+    memory_limit_gib: StrictInt = 4000
+    consolidate_after: StrictStr = "5m"
+    expire_after: StrictStr = "168h"
+    # How long a node being expired waits for pods that may not be disrupted (a driver).
+    termination_grace_period: StrictStr = "24h"
+
+    def validate(self, field_path: str, *, arm64: bool) -> None:
+        if not self.instance_families:
+            fail(f"{field_path}.instance_families", "list at least one instance family")
+        for family in self.instance_families:
+            if not _FAMILY.match(family):
+                fail(f"{field_path}.instance_families", f"{family!r} is not an instance family such as m7g")
+            if arm64 and not re.match(r"^[a-z]+[0-9]+g", family):
+                fail(f"{field_path}.instance_families", f"{family!r} is not a Graviton (arm64) family such as m7g")
+        if not self.instance_sizes:
+            fail(f"{field_path}.instance_sizes", "list at least one instance size, e.g. 2xlarge")
+        if not self.capacity_types or not set(self.capacity_types) <= set(CAPACITY_TYPES):
+            fail(
+                f"{field_path}.capacity_types",
+                f"{list(self.capacity_types)} must be a non-empty subset of {list(CAPACITY_TYPES)}",
+            )
+        if self.cpu_limit < 1 or self.memory_limit_gib < 1:
+            fail(field_path, "cpu_limit and memory_limit_gib must be positive")
+        check_duration(f"{field_path}.consolidate_after", self.consolidate_after)
+        check_duration(f"{field_path}.expire_after", self.expire_after, allow_never=True)
+        check_duration(f"{field_path}.termination_grace_period", self.termination_grace_period)
+
+
+def _driver_pool() -> NodePoolConfig:
+    # General-purpose Graviton: a driver needs a few cores and steady memory, not bursts.
+    return NodePoolConfig(
+        instance_families=("m7g", "m8g", "m6g"),
+        capacity_types=("on-demand",),
+        instance_sizes=("large", "xlarge", "2xlarge", "4xlarge"),
+        cpu_limit=256,
+        memory_limit_gib=1024,
+        consolidate_after="5m",
+        expire_after="720h",
+        termination_grace_period="24h",
+    )
+
+
+def _executor_pool() -> NodePoolConfig:
+    # Many families and sizes so spot can pick from deep pools; "d" types bring NVMe for shuffle.
+    return NodePoolConfig(
+        instance_families=(
+            "c6g",
+            "c7g",
+            "c8g",
+            "m6g",
+            "m7g",
+            "m8g",
+            "r6g",
+            "r7g",
+            "r8g",
+            "c6gd",
+            "c7gd",
+            "m6gd",
+            "m7gd",
+            "r6gd",
+            "r7gd",
+        ),
+        capacity_types=("spot", "on-demand"),
+        instance_sizes=("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+        cpu_limit=2000,
+        memory_limit_gib=8000,
+        consolidate_after="10m",
+        expire_after="24h",
+        termination_grace_period="1h",
+    )
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class KarpenterConfig:
+    """Karpenter: controller version, node class defaults and the Spark NodePools."""
+
+    chart_version: StrictStr = "1.14.1"
+    ami_alias: StrictStr = "al2023@latest"
+    # Holds one executor's local dirs (80 GiB by default) next to the images on types with no
+    # NVMe; "d" types keep pods and images on their instance store (RAID0) instead.
+    root_volume_gib: StrictInt = 150
+    # 1 keeps containers away from the instance metadata service (and the node role):
+    # EMR on EKS jobs get credentials from their execution role and the Region from env.
+    imds_hop_limit: StrictInt = 1
+    max_pods: StrictInt = 110
+    driver: NodePoolConfig = field(default_factory=_driver_pool)
+    executor: NodePoolConfig = field(default_factory=_executor_pool)
+
+    def __post_init__(self) -> None:
+        if not _CHART_VERSION.match(self.chart_version):
+            fail(
+                "karpenter.chart_version",
+                f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)",
+            )
+        if not _AMI_ALIAS.match(self.ami_alias):
+            fail(
+                "karpenter.ami_alias",
+                f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>",
+            )
+        if not 20 <= self.root_volume_gib <= 16000:
+            fail("karpenter.root_volume_gib", f"{self.root_volume_gib} must be between 20 and 16000")
+        if self.imds_hop_limit not in (1, 2):
+            fail(
+                "karpenter.imds_hop_limit", f"{self.imds_hop_limit} must be 1 (pods blocked) or 2 (pods may reach IMDS)"
+            )
+        if not 10 <= self.max_pods <= 737:
+            fail("karpenter.max_pods", f"{self.max_pods} must be between 10 and 737")
+        self.driver.validate("karpenter.driver", arm64=True)
+        self.executor.validate("karpenter.executor", arm64=True)
+        if tuple(self.driver.capacity_types) != ("on-demand",):
+            fail(
+                "karpenter.driver.capacity_types",
+                f"{list(self.driver.capacity_types)}: drivers must run on on-demand only; a reclaimed spot node kills the whole job",
+            )

@@ -1,0 +1,219 @@
+"""Teams: namespace, quota, data access and network egress; and what all teams share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import field
+
+from pydantic import StrictInt, StrictStr
+from pydantic.dataclasses import dataclass
+
+from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check_retention, fail, parse_cidr
+from spark_platform.config.images import DEFAULT_RELEASE_LABEL
+from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
+
+# Per-team caps: they bound a team's footprint in its stack, so placement can be a fixed
+# number of teams per stack and stay stable (see spark_platform/tenancy/placement.py).
+# The VPC CNI enforces at most 24 port/protocol combinations per CIDR across a pod's policies
+# (EKS user guide, network policy considerations); 10 rules stay well inside it.
+MAX_EGRESS_RULES = 10
+TEAM_LIMITS = {"release_labels": 5, "s3_read": 10, "s3_write": 10, "glue_databases": 10, "read_team_data": 10}
+MAX_TEAM_STACKS = 100
+MAX_TEAMS_PER_STACK = 21  # = placement.teams_per_stack(), asserted by tests/test_scale.py
+
+_TEAM_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "karpenter"})
+_S3_LOCATION = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>([A-Za-z0-9!_.*'()=-]+/)*)$")
+_GLUE_DATABASE = re.compile(r"^[a-z0-9_]{1,64}$")
+_MAX_LOCATION_LENGTH = 128
+
+
+# A Spark pod asks for its local-dir size plus this much ephemeral storage (container logs and
+# the writable layer); see pod_templates/*.yaml.
+POD_LOG_HEADROOM_GIB = 1
+# On a node whose pods live on the root EBS volume, room is kept for the job images (an EMR
+# Spark image unpacks to roughly 10 GiB; two releases side by side) and the OS.
+IMAGES_AND_OS_GIB = 25
+
+
+def node_disk_for_pods_gib(root_volume_gib: int) -> float:
+    """What pods may fill on a root volume: kubelet keeps 10% (eviction) and 1 GiB (kube-reserved),
+    and the images and OS need their share, which Kubernetes does not count against pods."""
+    return root_volume_gib * 0.9 - 1 - IMAGES_AND_OS_GIB
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class QuotaConfig:
+    """Namespace ResourceQuota, and the largest single container (LimitRange)."""
+
+    cpu: StrictInt = 400
+    memory_gib: StrictInt = 1600
+    pods: StrictInt = 2000
+    max_container_cpu: StrictInt = 32
+    max_container_memory_gib: StrictInt = 256
+
+    def validate(self, field_path: str) -> None:
+        for name in ("cpu", "memory_gib", "pods", "max_container_cpu", "max_container_memory_gib"):
+            if getattr(self, name) < 1:
+                fail(f"{field_path}.{name}", f"{getattr(self, name)} must be positive")
+        if self.max_container_cpu > self.cpu or self.max_container_memory_gib > self.memory_gib:
+            fail(field_path, "a single container may not exceed the namespace quota (max_container_* > cpu/memory_gib)")
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class EgressRule:
+    """Traffic a team's pods may open beyond what every job needs (a database, a partner API)."""
+
+    cidr: StrictStr
+    ports: tuple[StrictInt, ...]
+    protocol: StrictStr = "TCP"
+
+    def validate(self, field_path: str) -> None:
+        network = parse_cidr(f"{field_path}.cidr", self.cidr)
+        if self.protocol not in ("TCP", "UDP"):
+            fail(f"{field_path}.protocol", f"{self.protocol!r} is not TCP or UDP")
+        if not self.ports:
+            fail(f"{field_path}.ports", "list at least one port; a rule opens ports, never a whole network")
+        for index, port in enumerate(self.ports):
+            if not 1 <= port <= 65535:
+                fail(f"{field_path}.ports[{index}]", f"{port} is not a port (1-65535)")
+        if len(set(self.ports)) != len(self.ports):
+            fail(f"{field_path}.ports", "lists the same port twice")
+        if network.is_link_local:
+            fail(f"{field_path}.cidr", f"{self.cidr!r} is link-local (instance metadata); pods never get it")
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class TeamConfig:
+    """A team: its namespace, virtual cluster, execution role and data access."""
+
+    name: StrictStr
+    namespace: StrictStr
+    release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
+    # s3://bucket/prefix/ locations; the trailing slash makes the prefix boundary explicit.
+    s3_read: tuple[StrictStr, ...] = ()
+    s3_write: tuple[StrictStr, ...] = ()
+    glue_databases: tuple[StrictStr, ...] = ()
+    # Other teams whose data area (s3://<data bucket>/teams/<team>/) this team may read.
+    read_team_data: tuple[StrictStr, ...] = ()
+    quota: QuotaConfig = field(default_factory=QuotaConfig)
+    log_retention_days: StrictInt = 90
+    # emptyDir size limits of the spark-local-dir volume in the pod templates.
+    driver_local_storage_gib: StrictInt = 20
+    executor_local_storage_gib: StrictInt = 80
+    # Network destinations beyond the platform's defaults (same namespace, DNS, AWS APIs on 443).
+    egress: tuple[EgressRule, ...] = ()
+    # The teams stack (<prefix>-teams-<stack>) that holds the team. Omitted: stack 1, which
+    # works while every team fits one stack; past that every team names its stack, so adding,
+    # removing or reordering teams never moves another (see spark_platform/tenancy/placement.py).
+    stack: StrictInt | None = None
+
+    def validate(self, field_path: str) -> None:
+        for name, limit in TEAM_LIMITS.items():
+            if len(getattr(self, name)) > limit:
+                fail(f"{field_path}.{name}", f"{len(getattr(self, name))} entries; a team may have at most {limit}")
+        if not _TEAM_NAME.match(self.name):
+            fail(
+                f"{field_path}.name",
+                f"{self.name!r} must be 3-24 characters of a-z, 0-9 and '-', starting with a letter",
+            )
+        if len(self.namespace) > 63 or not _NAMESPACE.match(self.namespace):
+            fail(
+                f"{field_path}.namespace",
+                f"{self.namespace!r} is not a Kubernetes namespace name (DNS-1123 label: a-z, 0-9, '-', at most 63)",
+            )
+        if self.namespace in RESERVED_NAMESPACES or self.namespace.startswith("kube-"):
+            fail(f"{field_path}.namespace", f"{self.namespace!r} is reserved for the platform; pick a team namespace")
+        if not self.release_labels:
+            fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
+        for index, label in enumerate(self.release_labels):
+            try:
+                parse_release_label(label, field_path=f"{field_path}.release_labels[{index}]")
+            except ReleaseLabelError as error:
+                raise ConfigError(str(error)) from None
+        for kind in ("s3_read", "s3_write"):
+            for index, location in enumerate(getattr(self, kind)):
+                if len(location) > _MAX_LOCATION_LENGTH or not _S3_LOCATION.match(location):
+                    fail(
+                        f"{field_path}.{kind}[{index}]",
+                        f"{location!r} is not an S3 location like s3://bucket/prefix/ "
+                        "(ending in '/'; s3://bucket/ for a whole bucket; at most 128 characters)",
+                    )
+        for index, database in enumerate(self.glue_databases):
+            if not _GLUE_DATABASE.match(database):
+                fail(f"{field_path}.glue_databases[{index}]", f"{database!r} is not a Glue database name (a-z, 0-9, _)")
+        self.quota.validate(f"{field_path}.quota")
+        if self.stack is not None and not 1 <= self.stack <= MAX_TEAM_STACKS:
+            fail(f"{field_path}.stack", f"{self.stack} must be between 1 and {MAX_TEAM_STACKS}")
+        if len(self.egress) > MAX_EGRESS_RULES:
+            fail(f"{field_path}.egress", f"{len(self.egress)} rules; a team may have at most {MAX_EGRESS_RULES}")
+        for index, rule in enumerate(self.egress):
+            rule.validate(f"{field_path}.egress[{index}]")
+        for name in ("driver_local_storage_gib", "executor_local_storage_gib"):
+            if not 1 <= getattr(self, name) <= 10000:
+                fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")
+        check_retention(f"{field_path}.log_retention_days", self.log_retention_days)
+
+
+def s3_location_parts(location: str) -> tuple[str, str]:
+    """(bucket, prefix) of a validated s3://bucket/prefix/ location."""
+    match = _S3_LOCATION.match(location)
+    assert match, location
+    return match["bucket"], match["prefix"]
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class TenancyConfig:
+    """Settings shared by all teams."""
+
+    log_bucket_retention_days: StrictInt = 365
+    # None: as many as provably fit within 80% of CloudFormation's limits (see placement.py).
+    teams_per_stack: StrictInt | None = None
+
+    def __post_init__(self) -> None:
+        if self.log_bucket_retention_days < 1:
+            fail("tenancy.log_bucket_retention_days", f"{self.log_bucket_retention_days} must be positive")
+        if self.teams_per_stack is not None and not 1 <= self.teams_per_stack <= MAX_TEAMS_PER_STACK:
+            fail(
+                "tenancy.teams_per_stack",
+                f"{self.teams_per_stack} must be between 1 and {MAX_TEAMS_PER_STACK} (the most that stay within 80% of stack limits)",
+            )
+
+
+def stack_of(team: TeamConfig) -> int:
+    return team.stack or 1
+
+
+def check_placement(teams: tuple[TeamConfig, ...], per_stack: int) -> None:
+    """Every teams stack within its capacity; past one stack, every team pinned to its stack.
+
+    The message proposes pins for the unpinned teams (the lowest stack with room, in order), to
+    copy into the configuration once; from then on nothing moves a team but its own entry.
+    """
+    unpinned = [index for index, team in enumerate(teams) if team.stack is None]
+    if unpinned and (len(teams) > per_stack or len(unpinned) < len(teams)):
+        used: dict[int, int] = {}
+        for team in teams:
+            if team.stack is not None:
+                used[team.stack] = used.get(team.stack, 0) + 1
+        proposals = []
+        for index in unpinned:
+            stack = next(number for number in range(1, MAX_TEAM_STACKS + 1) if used.get(number, 0) < per_stack)
+            used[stack] = used.get(stack, 0) + 1
+            proposals.append(f"teams[{index}] ({teams[index].name}): stack: {stack}")
+        shown = "; ".join(proposals[:5]) + (f"; ... ({len(proposals)} teams)" if len(proposals) > 5 else "")
+        fail(
+            f"teams[{unpinned[0]}].stack",
+            f"once teams span stacks (more than {per_stack} teams, or any team pinned), every team names its stack; "
+            f"add {shown}",
+        )
+    counts: dict[int, int] = {}
+    for team in teams:
+        counts[stack_of(team)] = counts.get(stack_of(team), 0) + 1
+    for stack, count in sorted(counts.items()):
+        if count > per_stack:
+            fail(
+                "teams",
+                f"{count} teams name stack {stack}, which holds at most {per_stack}; move some to another stack",
+            )
