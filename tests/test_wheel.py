@@ -26,6 +26,7 @@ PACKAGE_DATA = {
     "spark_platform/kubernetes/karpenter/nodepool-spark-driver.yaml",
     "spark_platform/kubernetes/karpenter/nodepool-spark-executor.yaml",
     "spark_platform/kubernetes/manifests/team/namespace.yaml",
+    "spark_platform/kubernetes/manifests/team/network-policies.yaml",
     "spark_platform/kubernetes/pod_templates/driver.yaml",
     "spark_platform/kubernetes/pod_templates/executor.yaml",
     "spark_platform/jobs/instance_families.yaml",
