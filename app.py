@@ -14,7 +14,7 @@ from aws_cdk import App
 import spark_platform  # noqa: F401  (first: selects the pinned Node.js before aws_cdk loads)
 from spark_platform.compliance import apply_compliance_checks
 from spark_platform.config import ConfigError, load_config
-from stacks import build_platform
+from spark_platform.stacks import build_platform
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 import spark_platform  # noqa: F401  (selects the pinned Node.js before aws_cdk loads)
 from spark_platform.compliance import apply_compliance_checks
 from spark_platform.config import PlatformConfig, from_mapping, sandbox_config
-from stacks import build_platform
+from spark_platform.stacks import build_platform
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]

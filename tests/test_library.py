@@ -16,7 +16,7 @@ from aws_cdk.assertions import Match, Template
 from spark_platform.compliance import apply_compliance_checks
 from spark_platform.config import ConfigError, OrchestrationConfig, PlatformConfig, TeamConfig, sandbox_config
 from spark_platform.feature_flags import feature_flags
-from stacks import (
+from spark_platform.stacks import (
     ClusterStack,
     ImagesStack,
     KarpenterStack,
@@ -73,7 +73,7 @@ def test_platform_synthesizes_byte_identical_templates_in_a_fresh_cdk_init_app(t
 def test_constructs_synthesize_and_pass_cdk_nag_under_default_flags_even_without_the_pins(monkeypatch, tmp_path):
     # Constructs placed in a caller's own stack get the app's flags; they must still work
     # (the templates then differ: partition as a Ref, unmerged policy statements).
-    monkeypatch.setattr("stacks.base.pin_feature_flags", lambda scope: None)
+    monkeypatch.setattr("spark_platform.stacks.base.pin_feature_flags", lambda scope: None)
     templates = _synth_sandbox({}, tmp_path)
     assert b'"Ref":"AWS::Partition"' in templates["spark-teams-1.template.json"]
 

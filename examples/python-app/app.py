@@ -22,7 +22,7 @@ from spark_platform.config import (
     QuotaConfig,
     TeamConfig,
 )
-from stacks import SparkPlatform
+from spark_platform.stacks import SparkPlatform
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 

@@ -7,7 +7,7 @@ from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig, ImageConfig
 from spark_platform.images.repositories import ImageRepositories
-from stacks.base import PlatformStack
+from spark_platform.stacks.base import PlatformStack
 
 
 class ImagesStack(PlatformStack):

@@ -8,7 +8,7 @@ from constructs import Construct
 from spark_platform.cluster import SparkCluster
 from spark_platform.config import ClusterConfig, EnvironmentConfig, SystemNodesConfig
 from spark_platform.network import SparkVpc
-from stacks.base import PlatformStack
+from spark_platform.stacks.base import PlatformStack
 
 
 class ClusterStack(PlatformStack):

@@ -6,8 +6,8 @@ from aws_cdk import CfnOutput
 from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig
+from spark_platform.stacks.base import PlatformStack
 from spark_platform.tenancy import TenantStorage
-from stacks.base import PlatformStack
 
 
 class TenancyStack(PlatformStack):

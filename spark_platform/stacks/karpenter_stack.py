@@ -8,7 +8,7 @@ from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig, KarpenterConfig
 from spark_platform.karpenter import Karpenter
-from stacks.base import PlatformStack
+from spark_platform.stacks.base import PlatformStack
 
 
 class KarpenterStack(PlatformStack):

@@ -6,7 +6,7 @@ from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig, NetworkConfig
 from spark_platform.network import SparkVpc
-from stacks.base import PlatformStack
+from spark_platform.stacks.base import PlatformStack
 
 
 class NetworkStack(PlatformStack):

@@ -11,7 +11,7 @@ from constructs import Construct
 from spark_platform.config import EnvironmentConfig, OrchestrationConfig
 from spark_platform.network import SparkVpc
 from spark_platform.orchestration.airflow import AirflowEnvironment
-from stacks.base import PlatformStack
+from spark_platform.stacks.base import PlatformStack
 
 
 class OrchestrationStack(PlatformStack):

@@ -24,15 +24,15 @@ from constructs import Construct, IValidation
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.orchestration.pipelines import check_pipelines, pipelines_dir
+from spark_platform.stacks.cluster_stack import ClusterStack
+from spark_platform.stacks.images_stack import ImagesStack
+from spark_platform.stacks.karpenter_stack import KarpenterStack
+from spark_platform.stacks.network_stack import NetworkStack
+from spark_platform.stacks.orchestration_stack import OrchestrationStack
+from spark_platform.stacks.teams_stack import TeamsStack
+from spark_platform.stacks.tenancy_stack import TenancyStack
 from spark_platform.tenancy import ClusterAccess, SparkTeam
 from spark_platform.tenancy.placement import place_teams
-from stacks.cluster_stack import ClusterStack
-from stacks.images_stack import ImagesStack
-from stacks.karpenter_stack import KarpenterStack
-from stacks.network_stack import NetworkStack
-from stacks.orchestration_stack import OrchestrationStack
-from stacks.teams_stack import TeamsStack
-from stacks.tenancy_stack import TenancyStack
 
 
 class SparkPlatform(Construct):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig, NetworkConfig, TeamConfig
+from spark_platform.stacks.base import PlatformStack
 from spark_platform.tenancy import ClusterAccess, SparkTeam, TenantStorage
-from stacks.base import PlatformStack
 
 
 class TeamsStack(PlatformStack):
