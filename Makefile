@@ -23,8 +23,8 @@ DEV_STAMP := $(VENV)/.dev-installed
 PLAN_STAMP := $(VENV)/.plan-installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
-PRICES_VENV := .venv-prices
-PRICES_STAMP := $(PRICES_VENV)/.installed
+AWS_VENV := .venv-aws
+AWS_STAMP := $(AWS_VENV)/.installed
 CLI_STAMP := node_modules/.cli-installed
 CONFIG ?=
 # Where the job-run twin's Kubernetes servers are built once and kept between runs.
@@ -32,7 +32,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: schemas plan refresh-prices help install synth wheel test test-cdk test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: schemas plan refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -48,6 +48,8 @@ help:
 	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
 	@echo "make bench            synth benchmark (1-200 teams), then the planner with 1,000 pipelines x 5 jobs"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
+	@echo "make check-versions   compare spark_platform/kubernetes_versions.py with what EKS offers (needs credentials)"
+	@echo "make redeploy-plan CONFIG=path.yaml   after cdk destroy: find what it kept, write retained/redeploy.sh (docs/operations.md)"
 	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
 
 $(VENV)/bin/python:
@@ -62,10 +64,12 @@ $(PLAN_STAMP): requirements-plan.txt constraints.txt $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-plan.txt -c constraints.txt
 	touch $@
 
-# boto3 cannot share .venv (botocore needs python-dateutil < 3, jsii pins 4.x).
-$(PRICES_STAMP): requirements-prices.txt constraints-prices.txt
-	$(PYTHON) -m venv $(PRICES_VENV)
-	$(PRICES_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-prices.txt -c constraints-prices.txt
+# The tools that talk to AWS, and their tests against moto. boto3 cannot share .venv (botocore
+# needs python-dateutil < 3, jsii pins 4.x).
+$(AWS_STAMP): requirements-aws.txt requirements-aws-test.txt constraints-aws.txt
+	rm -rf $(AWS_VENV)
+	$(PYTHON) -m venv $(AWS_VENV)
+	$(AWS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-aws-test.txt -c constraints-aws.txt
 	touch $@
 
 # checkov (test-only) has its own environment: its dependency pins must not meet the CDK's.
@@ -93,7 +97,7 @@ $(CLI_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(CHECKOV_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
+install: $(DEV_STAMP) $(CHECKOV_STAMP) $(AWS_STAMP) $(CLI_STAMP) .venv-airflow-$(AIRFLOW_DEFAULT)/.installed .venv-airflow-$(AIRFLOW_OLDEST)/.installed twin-servers
 
 # Spark itself (test-only), to build real driver and executor pods on the twin.
 $(SPARK_STAMP): requirements-spark.txt
@@ -119,10 +123,14 @@ synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 	$(BIN)/npx cdk synth --quiet --no-notices $(CDK_CONFIG_ARG) && \
 	$(BIN)/python scripts/synth_summary.py cdk.out --started-at "$$start"
 
-test: lint test-cdk test-airflow
+test: lint test-cdk test-aws test-airflow
 
 test-cdk: $(DEV_STAMP) $(CHECKOV_STAMP) twin-servers
 	$(BIN)/python -m pytest
+
+# The AWS tools (redeploy plan, ...) end to end against moto; they synthesize with .venv.
+test-aws: $(AWS_STAMP) $(RUNTIME_STAMP)
+	$(AWS_VENV)/bin/python -m pytest -p no:cacheprovider tests_aws
 
 test-airflow: test-airflow-$(AIRFLOW_DEFAULT) test-airflow-$(AIRFLOW_OLDEST)
 
@@ -148,8 +156,22 @@ schemas: $(RUNTIME_STAMP)
 snapshot-update: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
-diff deploy destroy: $(RUNTIME_STAMP) $(CLI_STAMP)
+# cdk diff compares every stack of the app without --all (which it would ignore with a warning).
+diff: $(RUNTIME_STAMP) $(CLI_STAMP)
+	$(BIN)/npx cdk diff --no-notices $(CDK_CONFIG_ARG)
+
+deploy destroy: $(RUNTIME_STAMP) $(CLI_STAMP)
 	$(BIN)/npx cdk $@ --all --no-notices $(CDK_CONFIG_ARG)
+
+# The reviewed add-on and AMI versions per Kubernetes minor against EKS's own lists (docs/operations.md).
+check-versions: $(AWS_STAMP)
+	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.check_versions
+
+# After `make destroy`, before deploying the same prefix again: maps what destroy kept for
+# `cdk import` and writes retained/redeploy.sh (docs/operations.md, "Destroy and redeploy").
+redeploy-plan: synth $(AWS_STAMP)
+	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.retained --assembly cdk.out --out retained \
+		$(if $(CONFIG),--cdk-args "-c config=$(CONFIG)")
 
 image: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/build_image.py --job-type "$(JOB_TYPE)" --release "$(RELEASE)" \
@@ -167,8 +189,8 @@ plan: $(PLAN_STAMP)
 # Rewrites spark_platform/jobs/prices/$(REGION).yaml from the Pricing API, DescribeInstanceTypes
 # and the spot price history; needs AWS credentials. Never run by the tests.
 REGION ?= eu-west-1
-refresh-prices: $(PRICES_STAMP)
-	$(PRICES_VENV)/bin/python scripts/refresh_prices.py --region "$(REGION)"
+refresh-prices: $(AWS_STAMP)
+	$(AWS_VENV)/bin/python scripts/refresh_prices.py --region "$(REGION)"
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache .airflow-home plan
+	rm -rf cdk.out .pytest_cache .ruff_cache .airflow-home plan retained

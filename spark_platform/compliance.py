@@ -13,7 +13,6 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
@@ -77,18 +76,17 @@ def harden_cdk_lambdas(
     construct: IConstruct,
     *,
     name: str,
-    concurrency: int,
     inline_policy: str,
     findings: tuple[tuple[str, str], ...] = (),
 ) -> None:
-    """Lambda functions that aws-cdk-lib generates (custom-resource providers) under ``construct``.
+    """Acknowledge, once and with the reason, what aws-cdk-lib's generated Lambda functions
+    (custom-resource providers) under ``construct`` do not let us change.
 
-    Their functions get a concurrency cap (a stuck deployment cannot fan out); what CDK does
-    not let us change is acknowledged once, here, for every such provider.
+    No reserved concurrency: Lambda lets an account reserve only down to an unreserved minimum
+    of 100, and new accounts start with a reduced concurrency quota ("Lambda quotas"; "Configuring
+    reserved concurrency for a function"), so any reservation can roll the first deploy back.
+    These functions run only while CloudFormation applies a change, one call per resource.
     """
-    for child in construct.node.find_all():
-        if isinstance(child, lambda_.CfnFunction):
-            child.reserved_concurrent_executions = concurrency
     suppress(
         construct,
         ("AwsSolutions::AwsSolutions-L1", f"The {name}'s runtime is chosen by aws-cdk-lib and moves with it."),
@@ -99,6 +97,11 @@ def harden_cdk_lambdas(
         (
             "HIPAA.Security::HIPAA.Security-LambdaDLQ",
             f"The {name} is invoked by CloudFormation, which reports every failure as a stack event.",
+        ),
+        (
+            "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+            f"The {name} runs only during deployments; reserving concurrency fails the deploy in accounts whose "
+            "concurrency quota leaves less than 100 unreserved (new accounts), so none is reserved.",
         ),
         *findings,
     )

@@ -14,6 +14,7 @@ from spark_platform.orchestration.mwaa_versions import (
     MWAA_AIRFLOW,
     OLDEST_AIRFLOW_VERSION,
     airflow_configuration_options,
+    upgrade_steps,
 )
 
 from .conftest import ROOT, VARIANT
@@ -93,3 +94,23 @@ def test_an_unsupported_version_fails_naming_the_supported_ones(version, message
         match=rf"^orchestration\.airflow_version: {message}.*use one of 2\.9\.2, 2\.10\.1, 2\.10\.3, 2\.11\.0, 3\.0\.6$",
     ):
         orchestration(airflow_version=version)
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "steps"),
+    [
+        ("2.10.3", "2.11.0", ["2.11.0"]),  # a minor upgrade in place
+        ("2.11.0", "2.9.2", ["2.9.2"]),  # minor versions move down in place too
+        ("2.11.0", "3.0.6", ["3.0.6"]),
+        ("2.9.2", "3.0.6", ["2.11.0", "3.0.6"]),  # 2 -> 3 only from the latest 2.11
+        ("3.0.6", "2.10.3", ["2.11.0", "2.10.3"]),
+        ("3.0.6", "3.0.6", []),
+    ],
+)
+def test_an_airflow_upgrade_takes_the_steps_mwaa_can_make_in_place(current, target, steps):
+    assert upgrade_steps(current, target) == steps
+
+
+def test_an_upgrade_to_a_version_mwaa_does_not_run_is_refused_with_the_versions_there_are():
+    with pytest.raises(ValueError, match=r"'2\.8\.1' is not supported .* use one of 2\.9\.2, "):
+        upgrade_steps("2.9.2", "2.8.1")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
+from dataclasses import replace
 
 from aws_cdk.assertions import Match
+
+from spark_platform.cluster.spark_cluster import system_nodegroup_name
+from spark_platform.config import SystemNodesConfig
+from spark_platform.config.cluster import SUPPORTED_KUBERNETES_VERSIONS
+from spark_platform.kubernetes_versions import KUBECTL_MINOR, KUBERNETES_VERSION_PINS, version_pins
 
 CLUSTER = "spark-cluster"
 
@@ -249,3 +256,57 @@ def test_system_nodes_require_imdsv2_block_pods_from_imds_and_encrypt_their_disk
     (device,) = data["BlockDeviceMappings"]
     assert device["Ebs"]["Encrypted"] is True
     assert device["Ebs"]["VolumeType"] == "gp3"
+
+
+# --- What moves with the Kubernetes version (spark_platform/kubernetes_versions.py) ---------------
+
+
+def test_nodes_and_every_add_on_are_pinned_to_the_cluster_version(sandbox, variant):
+    """EKS upgrades neither the node group nor an add-on when the control plane moves, and refuses
+    the next control-plane upgrade while a managed node group is a minor behind
+    (UpdateClusterVersion): everything follows cluster.kubernetes_version."""
+    for synth in (sandbox, variant):
+        version = synth.config.cluster.kubernetes_version
+        pins = version_pins(version)
+        _, nodegroup = only(synth.resources("AWS::EKS::Nodegroup"))
+        assert nodegroup["Properties"]["Version"] == version
+        assert nodegroup["Properties"]["ReleaseVersion"] == pins.node_release_version
+        assert pins.node_release_version.startswith(version + ".")
+        versions = {
+            r["Properties"]["AddonName"]: r["Properties"]["AddonVersion"]
+            for r in synth.resources("AWS::EKS::Addon").values()
+        }
+        assert versions == pins.addons
+    assert sandbox.config.cluster.kubernetes_version != variant.config.cluster.kubernetes_version
+
+
+def test_the_version_table_covers_exactly_the_versions_a_cluster_may_use():
+    assert tuple(KUBERNETES_VERSION_PINS) == SUPPORTED_KUBERNETES_VERSIONS
+    for version, pins in KUBERNETES_VERSION_PINS.items():
+        # kube-proxy is built per Kubernetes minor; the AMI release carries that minor's kubelet.
+        assert pins.addons["kube-proxy"].startswith(f"v{version}."), version
+        assert re.fullmatch(r"v\d{8}", pins.ami_release)
+        assert pins.node_release_version.endswith("-" + pins.ami_release[1:])
+        assert set(pins.addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"}
+
+
+def test_the_kubectl_the_provider_runs_is_within_one_minor_of_every_allowed_cluster():
+    """kubectl supports one minor of skew with the API server ("Version Skew Policy", kubectl)."""
+    minor = lambda version: int(version.split(".")[1])  # noqa: E731
+    assert all(abs(minor(version) - minor(KUBECTL_MINOR)) <= 1 for version in SUPPORTED_KUBERNETES_VERSIONS)
+
+
+def test_a_node_group_update_waits_for_pod_disruption_budgets(sandbox):
+    _, nodegroup = only(sandbox.resources("AWS::EKS::Nodegroup"))
+    assert nodegroup["Properties"]["ForceUpdateEnabled"] is False
+
+
+def test_the_system_node_group_is_named_after_what_only_its_creation_can_set():
+    """A type change makes a new name, so CloudFormation can create the new group before it deletes
+    the old one; a size change keeps the name and updates in place."""
+    base = SystemNodesConfig()
+    bigger = replace(base, min_size=3, desired_size=3, max_size=6, disk_size_gib=100)
+    other_types = replace(base, instance_types=("m8g.large",))
+    assert system_nodegroup_name(base) == system_nodegroup_name(bigger)
+    assert system_nodegroup_name(base) != system_nodegroup_name(other_types)
+    assert re.fullmatch(r"system-[0-9a-f]{8}", system_nodegroup_name(base))

@@ -88,3 +88,15 @@ def test_cfn_lint_api_is_the_one_used(sandbox):
     # Guard against silently linting nothing: a broken template must produce an error.
     matches = lint_all('{"Resources": {"Bad": {"Type": "AWS::EC2::Subnet", "Properties": {"CidrBlok": "x"}}}}')
     assert any(m.rule.id.startswith("E") for m in matches)
+
+
+def test_no_function_reserves_concurrency_so_a_new_account_can_deploy(sandbox):
+    """Lambda keeps at least 100 of an account's concurrency unreserved, and new accounts get a
+    reduced quota (Lambda quotas; "Configuring reserved concurrency for a function"): reserving
+    even 5 + 5 + 2 executions rolls the cluster stack back there."""
+    reserved = {
+        logical_id: resource["Properties"]["ReservedConcurrentExecutions"]
+        for logical_id, resource in sandbox.resources("AWS::Lambda::Function").items()
+        if "ReservedConcurrentExecutions" in resource["Properties"]
+    }
+    assert reserved == {}

@@ -20,6 +20,7 @@ from spark_platform.images.job_types import UnknownJobTypeError
 from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS, PINNED_BASE_BUILDS, UnknownRegionError
 
 from .conftest import ROOT, render
+from .ecr_lifecycle import Image, expired
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_image
@@ -179,14 +180,60 @@ def test_one_immutable_scanned_encrypted_repository_per_job_type(sandbox):
         assert props["EncryptionConfiguration"] == {"EncryptionType": "KMS"}
         assert repository["DeletionPolicy"] == "Retain"
         rules = json.loads(props["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
-        assert rules[0]["selection"] == {
-            "tagStatus": "untagged",
-            "countType": "sinceImagePushed",
-            "countNumber": 1,
-            "countUnit": "days",
-        }
-        assert rules[1]["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30}
         assert all(rule["action"] == {"type": "expire"} for rule in rules)
+        assert rules[-1]["selection"]["tagStatus"] == "any"  # ECR requires it to come last
+
+
+def catalog_tags(synth, job_type: str) -> list[str]:
+    document = next(
+        json.loads(render(p["Properties"]["Value"]))
+        for p in synth.resources("AWS::SSM::Parameter").values()
+        if render(p["Properties"]["Name"]).endswith(f"/images/{job_type}")
+    )
+    return [release["image"].rsplit(":", 1)[1] for release in document["releases"].values()]
+
+
+def test_no_image_the_catalog_points_to_is_ever_expired(sandbox):
+    """The catalog's images are the oldest in the repository; 40 newer builds and a few untagged
+    layers follow. ECR's documented evaluation (tests/ecr_lifecycle.py) of the repository's policy
+    expires old builds and layers, never a catalog image."""
+    (repository,) = [
+        r
+        for r in sandbox.resources("AWS::ECR::Repository").values()
+        if r["Properties"]["RepositoryName"] == "spark/pyspark-analytics"
+    ]
+    rules = json.loads(repository["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
+    tags = catalog_tags(sandbox, "pyspark-analytics")
+    images = [Image(f"catalog-{tag}", (tag,), pushed_days_ago=400) for tag in tags]
+    images += [Image(f"build-{n}", (f"7.12.0-latest-{n:012x}",), pushed_days_ago=n) for n in range(40)]
+    images += [Image(f"layer-{n}", (), pushed_days_ago=2) for n in range(3)]
+    gone = expired(rules, images)
+    assert not any(digest.startswith("catalog-") for digest in gone)
+    assert {f"layer-{n}" for n in range(3)} <= gone
+    assert sum(digest.startswith("build-") for digest in images_kept(images, gone)) == 30
+    # The policy before day 2 (untagged after a day, the newest 30 of any) expired them.
+    before = [
+        {
+            "rulePriority": 1,
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countNumber": 1,
+                "countUnit": "days",
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+            "action": {"type": "expire"},
+        },
+    ]
+    assert {f"catalog-{tag}" for tag in tags} <= expired(before, images)
+
+
+def images_kept(images, gone):
+    return [image.digest for image in images if image.digest not in gone]
 
 
 def test_karpenter_nodes_can_pull_exactly_the_job_images(sandbox):

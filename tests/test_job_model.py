@@ -85,3 +85,24 @@ def test_a_submitter_toleration_without_its_effect_is_refused_as_emr_documents()
         }
     )
     assert toleration == {"key": "dedicated", "effect": "NoExecute", "operator": "Exists", "tolerationSeconds": 60}
+
+
+def test_karpenter_may_not_drain_the_node_of_a_job_runner_or_a_driver_while_the_job_runs():
+    """Losing either fails the whole job: the driver's pod template and the job runner's
+    `jobsubmitter.annotation.*` property ("Using job submitter classification") both carry
+    karpenter.sh/do-not-disrupt, which keeps consolidation and drift off their nodes."""
+    from spark_platform.config import sandbox_config
+    from spark_platform.jobs.emr_pods import JobSpec, job_pods
+    from spark_platform.tenancy.kubernetes import driver_template, executor_template
+
+    team = sandbox_config().teams[0]
+    spec = JobSpec("t.j", "emr-7.12.0-latest", True, 1, 2, "4g", 1, "2g")
+    pods = job_pods(
+        spec,
+        namespace=team.namespace,
+        driver_template=driver_template(team),
+        executor_template=executor_template(team),
+        submitter_properties=job_submitter_properties(),
+    )
+    for pod in (pods.job_runner, pods.driver):
+        assert pod["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true", pod["metadata"]["name"]

@@ -8,6 +8,7 @@ import pytest
 
 from spark_platform.config import from_mapping, sandbox_config
 from spark_platform.karpenter import INTERRUPTION_EVENTS, node_class_manifest, node_pool_manifests
+from spark_platform.kubernetes_versions import version_pins
 
 from .conftest import VARIANT, render
 from .k8s_schemas import schema_errors
@@ -158,7 +159,9 @@ def test_interruption_queue_is_encrypted_and_refuses_plain_http(sandbox):
 def test_node_class_requires_imdsv2_encrypts_disks_and_stripes_nvme(sandbox):
     (node_class,) = sandbox.manifests("EC2NodeClass")
     spec = node_class["spec"]
-    assert spec["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
+    # Pinned to the AMI release reviewed for the cluster's Kubernetes version, never @latest.
+    assert spec["amiSelectorTerms"] == [{"alias": version_pins("1.36").karpenter_ami_alias}]
+    assert spec["amiSelectorTerms"][0]["alias"].startswith("al2023@v2")
     assert spec["metadataOptions"]["httpTokens"] == "required"
     assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
     assert spec["instanceStorePolicy"] == "RAID0"
@@ -221,7 +224,10 @@ def test_executor_pool_mixes_spot_and_on_demand_over_many_graviton_types(sandbox
     # Live executors are never repacked; empty nodes go (see the pool's YAML for why).
     assert spec["disruption"]["consolidationPolicy"] == "WhenEmpty"
     assert spec["disruption"]["consolidateAfter"] == "10m"
-    assert spec["disruption"]["budgets"] == [{"nodes": "10%"}]
+    # A drifted node (new AMI, Kubernetes upgrade) is never replaced while it runs executors: it
+    # goes when empty or at expiry. Karpenter drifts nodes despite do-not-disrupt pods when the
+    # pool sets a terminationGracePeriod ("Disruption"), so the budget is what protects jobs.
+    assert spec["disruption"]["budgets"] == [{"nodes": "0", "reasons": ["Drifted"]}, {"nodes": "10%"}]
     assert spec["template"]["spec"]["expireAfter"] == "24h"
 
 
@@ -293,14 +299,18 @@ def test_schema_validation_catches_misspelled_fields_and_bad_values(mutate, expe
 
 
 def test_schema_validation_catches_a_misspelled_node_class_field():
-    node_class = node_class_manifest(sandbox_config().karpenter, cluster_name="c", instance_profile="p")
+    node_class = node_class_manifest(
+        sandbox_config().karpenter, ami_alias="al2023@v20260714", cluster_name="c", instance_profile="p"
+    )
     node_class["spec"]["metadataOptions"]["httpTokenz"] = "required"
     assert any("'httpTokenz' was unexpected" in error for error in schema_errors(node_class))
 
 
 def test_node_class_names_exactly_one_of_role_and_instance_profile():
     """A CEL rule of the CRD that jsonschema does not evaluate, checked explicitly."""
-    spec = node_class_manifest(sandbox_config().karpenter, cluster_name="c", instance_profile="p")["spec"]
+    spec = node_class_manifest(
+        sandbox_config().karpenter, ami_alias="al2023@v20260714", cluster_name="c", instance_profile="p"
+    )["spec"]
     assert ("role" in spec) != ("instanceProfile" in spec)
 
 
@@ -341,3 +351,20 @@ def test_karpenter_stack_goes_before_the_cluster_and_network_stacks(sandbox):
         for r in sandbox.resources("Custom::AWSCDK-EKS-KubernetesResource").values()
     }
     assert all(token.startswith("spark-cluster:") for token in service_tokens)
+
+
+def test_an_ami_left_at_latest_is_warned_about_at_synth(tmp_path):
+    """@latest drifts every node on every AMI release (Karpenter "Managing AMIs": pre-production
+    only); it stays possible for a sandbox, with a warning in `cdk synth`'s output."""
+    from aws_cdk import App
+    from aws_cdk.assertions import Annotations, Match
+
+    from spark_platform.stacks import build_platform
+
+    from .conftest import CDK_CONTEXT
+
+    config = from_mapping({**VARIANT, "karpenter": {"ami_alias": "al2023@latest"}})
+    app = App(outdir=str(tmp_path), context=CDK_CONTEXT)
+    platform = build_platform(app, config)
+    annotations = Annotations.from_stack(platform.karpenter)
+    annotations.has_warning("*", Match.string_like_regexp("every new AMI release drifts every Karpenter node"))

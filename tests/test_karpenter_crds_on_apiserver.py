@@ -75,7 +75,8 @@ def test_the_server_fills_the_defaults_the_platform_relies_on(crd_api, sandbox):
     (executor,) = [pool for pool in sandbox.manifests("NodePool") if pool["metadata"]["name"] == "spark-executor"]
     stored = created_then_deleted(crd_api, deployable(executor))
     assert stored["spec"]["disruption"]["consolidationPolicy"] == "WhenEmpty"
-    assert stored["spec"]["disruption"]["budgets"] == [{"nodes": "10%"}]
+    # The drift budget by reason survives the CRD's schema and CEL rules unchanged.
+    assert stored["spec"]["disruption"]["budgets"] == [{"nodes": "0", "reasons": ["Drifted"]}, {"nodes": "10%"}]
     assert stored["spec"]["template"]["spec"]["taints"] == executor["spec"]["template"]["spec"]["taints"]
 
 

@@ -7,13 +7,22 @@ from dataclasses import replace
 
 import pytest
 
-from spark_platform.config import ConfigError, OrchestrationConfig, QuotaConfig, TeamConfig, sandbox_config
+from spark_platform.config import (
+    ConfigError,
+    OrchestrationConfig,
+    QuotaConfig,
+    S3Location,
+    TeamConfig,
+    sandbox_config,
+)
 from spark_platform.config.teams import MAX_TEAMS_PER_STACK, TEAM_LIMITS
 from spark_platform.tenancy.placement import (
     HEADROOM,
     MAX_POLICIES_PER_TEAM,
     OUTPUT_LIMIT,
     RESOURCE_LIMIT,
+    STACK_BASE_TEMPLATE_BYTES,
+    TEAM_MAX_TEMPLATE_BYTES,
     TEMPLATE_BYTES_LIMIT,
     place_teams,
     teams_per_stack,
@@ -46,9 +55,14 @@ NO_AIRFLOW = OrchestrationConfig(enabled=False)
 
 
 def worst_case_team(index: int, count: int) -> TeamConfig:
-    """A team with every list at its cap and every name at its longest."""
+    """A team with every list at its cap and every name at its longest; every location encrypted
+    with a key of its own (the longest form: a multi-Region key ARN in another account)."""
     name = f"t{index:02d}" + "x" * 21
-    location = lambda kind, n: f"s3://{'b' * 58}{n:02d}{kind[0]}/" + "p" * 60 + "/"  # noqa: E731
+
+    def location(kind: str, n: int) -> S3Location:
+        key = f"arn:aws-us-gov:kms:ap-southeast-3:{index:06d}{n:06d}:key/mrk-{index:02d}{n:02d}{'a' if kind == 'read' else 'b'}{'c' * 27}"
+        return S3Location(location=f"s3://{'b' * 58}{n:02d}{kind[0]}/" + "p" * 60 + "/", kms_key_arn=key)
+
     return TeamConfig(
         name=name,
         namespace=f"n{index:02d}" + "x" * 60,
@@ -168,3 +182,15 @@ def test_worst_case_team_documents_fit_a_standard_ssm_parameter(worst_case_stack
     ]
     assert len(documents) == teams_per_stack()
     assert max(len(document) for document in documents) <= 4096
+
+
+def test_the_byte_budget_placement_plans_with_covers_the_measured_worst_case_team(worst_case_stack):
+    """teams_per_stack() divides the template budget by these figures: they must not be stale."""
+    raw = (worst_case_stack.directory / "spark-teams-1.template.json").read_text()
+    template = json.loads(raw)
+    first = next(iter(sorted(k for k in template["Resources"] if k.startswith("Team"))))[:7]
+    compact = lambda value: len(json.dumps(value, separators=(",", ":")))  # noqa: E731
+    team = sum(compact(r) for k, r in template["Resources"].items() if k.startswith(first))
+    team += sum(compact(o) for k, o in template.get("Outputs", {}).items() if k.startswith(first))
+    assert team <= TEAM_MAX_TEMPLATE_BYTES
+    assert len(raw) - teams_per_stack() * team <= STACK_BASE_TEMPLATE_BYTES

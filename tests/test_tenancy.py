@@ -151,20 +151,21 @@ def test_execution_role_may_use_its_own_prefixes_log_group_and_databases_only(sa
     assert "/teams/ingestion/*" in write and "/teams/analytics/" not in write
     assert "spark-logs-" in write and "spark-data-" in write and "spark-artifacts-" not in write
     databases = " ".join(resource_strings(statements["UseOwnDatabases"]))
-    assert "database/ingestion_raw" in databases and "table/ingestion_curated/*" in databases
+    # Physical names carry the environment's prefix (config.glue_database_name).
+    assert "database/spark_ingestion_raw" in databases and "table/spark_ingestion_curated/*" in databases
     assert "analytics_marts" not in databases
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all(not action.endswith("*") for action in actions), statement["Sid"]
-    assert statements["ReadCatalogDefault"]["Action"] == "glue:GetDatabase"
+    assert sorted(statements["OpenCatalogDefault"]["Action"]) == ["glue:CreateDatabase", "glue:GetDatabase"]
     kms = next(s for s in statements.values() if s["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"])
     assert kms["Condition"]["StringEquals"]["kms:ViaService"] == {
         "Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
     }
 
 
-# Read-only platform-wide resources every job needs: the Glue catalog object and "default"
-# database (read by Spark at session start), and listing log groups.
+# Platform-wide resources every job needs: the Glue catalog object and its "default" database
+# (opened, and created in a new account, when a Spark session starts), and listing log groups.
 SHARED_READ_ONLY = ('catalog"', "database/default", 'log-group:*"')
 
 
@@ -172,7 +173,7 @@ def touched_resources(synth, team: str) -> set[str]:
     resources = set()
     for statement in team_statements(synth, team).values():
         for resource in resource_strings(statement):
-            if statement["Sid"] in ("ReadCatalogDefault", "FindLogGroups"):
+            if statement["Sid"] in ("OpenCatalogDefault", "FindLogGroups"):
                 continue
             if statement["Sid"].startswith("ListOwnPrefixes"):
                 prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
@@ -408,8 +409,10 @@ def test_each_team_publishes_outputs_and_a_machine_readable_document(sandbox):
         "monitoring_configuration",
         "spark_conf",
         "job_submitter",
+        "glue_database_prefix",
     }
     assert document["namespace"] == "spark-analytics"
+    assert document["glue_database_prefix"] == "spark_"
 
 
 def test_the_team_document_carries_what_an_ad_hoc_submission_needs(sandbox):

@@ -66,7 +66,10 @@ def vpc_cni_configuration(
 
 
 class ManagedAddons(Construct):
-    """vpc-cni, kube-proxy, EKS Pod Identity agent and CoreDNS as EKS managed add-ons."""
+    """vpc-cni, kube-proxy, EKS Pod Identity agent and CoreDNS as EKS managed add-ons, each at the
+    version pinned for the cluster's Kubernetes version (``versions``, from
+    spark_platform/kubernetes_versions.py): EKS moves no add-on by itself when the cluster is
+    upgraded ("Update an Amazon EKS add-on")."""
 
     def __init__(
         self,
@@ -77,8 +80,10 @@ class ManagedAddons(Construct):
         region: str,
         pod_subnets: list[PodSubnet],
         warm_prefix_target: int,
+        versions: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
+        self._versions = versions
         self.pod_identity_agent = self._addon(cluster, "eks-pod-identity-agent")
         self.kube_proxy = self._addon(cluster, "kube-proxy")
 
@@ -118,6 +123,7 @@ class ManagedAddons(Construct):
             "Addon" + "".join(part.capitalize() for part in name.split("-")),
             cluster=cluster,
             addon_name=name,
+            addon_version=self._versions[name],
             configuration_values=configuration_values,
             preserve_on_delete=False,
         )

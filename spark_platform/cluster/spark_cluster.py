@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from aws_cdk import RemovalPolicy
@@ -17,8 +18,10 @@ from spark_platform.cluster.addons import ManagedAddons
 from spark_platform.cluster.node_role import node_role
 from spark_platform.compliance import harden_cdk_lambdas, logical_id, suppress
 from spark_platform.config import AdminRoleConfig, ClusterConfig, SystemNodesConfig
+from spark_platform.kubernetes_versions import version_pins
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.network import PodSubnet
+from spark_platform.retention import key_alias
 
 # Nodes carrying this taint only run pods that tolerate it. CoreDNS, the EKS add-ons'
 # DaemonSets and the Karpenter chart tolerate it out of the box; Spark pods never do.
@@ -60,22 +63,31 @@ class SparkCluster(Construct):
         super().__init__(scope, construct_id)
         self.config = config
 
+        # The secrets live in the cluster's etcd and go with it, and so does their key (after
+        # KMS's waiting period): nothing kept is encrypted with it.
         self.secrets_key = kms.Key(
             self,
             "SecretsKey",
             description=f"Envelope encryption of Kubernetes secrets in {cluster_name}",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         # EKS writes control-plane logs to this fixed name; creating it first gives it a
-        # retention and encryption instead of the never-expiring default EKS would create.
-        log_key = logs_key(self, "ControlPlaneLogKey", description=f"Encrypts control-plane logs of {cluster_name}")
+        # retention and encryption instead of the never-expiring default EKS would create. The
+        # audit trail is history: kept on destroy with its key (spark_platform/retention.py).
+        log_key = logs_key(
+            self,
+            "ControlPlaneLogKey",
+            description=f"Encrypts control-plane logs of {cluster_name}",
+            kept_alias=key_alias(cluster_name, "control-plane-logs"),
+        )
         self.control_plane_logs = encrypted_log_group(
             self,
             "ControlPlaneLogs",
             key=log_key,
             retention_days=config.control_plane_log_retention_days,
             log_group_name=f"/aws/eks/{cluster_name}/cluster",
+            kept=True,
         )
 
         endpoint_access = (
@@ -140,6 +152,7 @@ class SparkCluster(Construct):
             region=region,
             pod_subnets=pod_subnets,
             warm_prefix_target=config.warm_prefix_target,
+            versions=version_pins(config.kubernetes_version).addons,
         )
         self.system_nodegroup = self._system_nodegroup(system_nodes, node_subnets)
         # Nodes must find the CNI configured (prefix delegation, pod subnets) when they join;
@@ -150,19 +163,21 @@ class SparkCluster(Construct):
     def _harden_kubectl_provider(self, log_key: kms.IKey) -> None:
         """Bring CDK's kubectl provider (two Lambda functions) up to the platform's baseline.
 
-        Its log groups get KMS encryption and a retention, its functions a concurrency cap;
-        what CDK does not let us change is acknowledged here with the reason.
+        Its log groups get KMS encryption and a retention; what CDK does not let us change is
+        acknowledged here with the reason.
         """
         provider = self.cluster.node.find_child("KubectlProvider")
         for child in provider.node.find_all():
             if isinstance(child, logs.CfnLogGroup):
                 child.kms_key_id = log_key.key_arn
                 child.retention_in_days = self.config.control_plane_log_retention_days
+                # Deploy-time logs of the provider go with the stack (CDK would keep them, under a
+                # name derived from the function, which a redeploy could not import).
+                child.apply_removal_policy(RemovalPolicy.DESTROY)
         managed = "arn:<AWS::Partition>:iam::aws:policy"
         harden_cdk_lambdas(
             provider,
             name="kubectl provider",
-            concurrency=5,
             inline_policy="eks:DescribeCluster on this cluster and invoking its own handler.",
             findings=(
                 *(
@@ -239,12 +254,19 @@ class SparkCluster(Construct):
                 )
             ],
         )
-        return self.cluster.add_nodegroup_capacity(
+        pins = version_pins(self.config.kubernetes_version)
+        nodegroup = self.cluster.add_nodegroup_capacity(
             "SystemNodes",
-            nodegroup_name="system",
-            ami_type=eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+            nodegroup_name=system_nodegroup_name(settings),
+            ami_type=SYSTEM_AMI_TYPE,
             capacity_type=eks.CapacityType.ON_DEMAND,
             instance_types=[ec2.InstanceType(name) for name in settings.instance_types],
+            # The AMI release reviewed for this Kubernetes version (kubernetes_versions.py): an
+            # upgrade or a new AMI release rolls the nodes in place.
+            release_version=pins.node_release_version,
+            # A rolling update waits for every PodDisruptionBudget (CoreDNS, Karpenter) rather than
+            # force-evicting after EKS's timeout; a stuck drain fails the update and rolls back.
+            force_update=False,
             min_size=settings.min_size,
             desired_size=settings.desired_size,
             max_size=settings.max_size,
@@ -257,6 +279,31 @@ class SparkCluster(Construct):
                 version=launch_template.latest_version_number,
             ),
         )
+        # The node group follows the control plane: EKS refuses the next control-plane upgrade
+        # while a managed node group is on an older minor (UpdateClusterVersion).
+        cfn_nodegroup: eks.CfnNodegroup = nodegroup.node.default_child  # type: ignore[assignment]
+        cfn_nodegroup.add_property_override("Version", self.config.kubernetes_version)
+        return nodegroup
+
+
+SYSTEM_AMI_TYPE = eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
+
+
+def system_nodegroup_name(settings: SystemNodesConfig) -> str:
+    """``system-<hash>`` of what EKS sets only when a node group is created.
+
+    InstanceTypes, AmiType and CapacityType are create-only (CloudFormation replaces the group
+    when they change), and CloudFormation cannot replace a resource under a fixed name. A name
+    that changes with them makes such a change a replacement CloudFormation can do: it creates the
+    new group first and deletes the old one only after the stack update, when EKS drains its nodes
+    through the eviction API, so CoreDNS and Karpenter move one pod at a time (their
+    PodDisruptionBudgets). Sizes and the disk (launch template) change in place.
+    """
+    created_with = json.dumps(
+        {"instance_types": list(settings.instance_types), "ami_type": SYSTEM_AMI_TYPE.value, "capacity": "ON_DEMAND"},
+        sort_keys=True,
+    )
+    return f"system-{hashlib.sha256(created_with.encode()).hexdigest()[:8]}"
 
 
 def _ecr_public_policy_condition(provider: Construct) -> str:

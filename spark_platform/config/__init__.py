@@ -13,7 +13,15 @@ from spark_platform.config.karpenter import KarpenterConfig, NodePoolConfig
 from spark_platform.config.loader import load_config, sandbox_config
 from spark_platform.config.orchestration import OrchestrationConfig
 from spark_platform.config.platform import PlatformConfig, from_mapping
-from spark_platform.config.teams import EgressRule, QuotaConfig, TeamConfig, TenancyConfig, s3_location_parts
+from spark_platform.config.teams import (
+    EgressRule,
+    QuotaConfig,
+    S3Location,
+    TeamConfig,
+    TenancyConfig,
+    glue_database_name,
+    s3_location_parts,
+)
 
 __all__ = [
     "AdminRoleConfig",
@@ -28,10 +36,12 @@ __all__ = [
     "OrchestrationConfig",
     "PlatformConfig",
     "QuotaConfig",
+    "S3Location",
     "SystemNodesConfig",
     "TeamConfig",
     "TenancyConfig",
     "from_mapping",
+    "glue_database_name",
     "load_config",
     "s3_location_parts",
     "sandbox_config",

@@ -9,12 +9,14 @@ from pydantic import StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
 from spark_platform.config.errors import MODEL_CONFIG, check_retention, fail, parse_cidr
+from spark_platform.kubernetes_versions import KUBERNETES_VERSION_PINS
 
 # Kubernetes versions a new cluster may use, checked 2026-11-22: in EKS standard support (EKS user
 # guide, "Understand the Kubernetes version lifecycle on EKS": 14 months from the EKS release;
 # 1.35 until 27 March 2027) and in Karpenter 1.14's compatibility matrix (karpenter.sh/v1.14/
 # upgrading/compatibility: Kubernetes 1.26 to 1.36). The default is the newest both support.
-SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.35", "1.36")
+# Each has its add-on, node and AMI versions pinned in spark_platform/kubernetes_versions.py.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(KUBERNETES_VERSION_PINS)
 DEFAULT_KUBERNETES_VERSION = "1.36"
 KARPENTER_MAX_KUBERNETES = "1.36"
 # Versions EKS still runs but a new platform must not start on, and why.

@@ -68,12 +68,29 @@ def _parent(location: tuple[str | int, ...]) -> str:
     return field_path(location[:-1]) if len(location) > 1 else "platform config"
 
 
+_TYPE_BRANCHES = {"str", "int", "bool", "float", "dict", "list", "tuple", "none"}
+
+
+def _is_union_branch(part: str | int) -> bool:
+    """pydantic names a union's branch by its type: a builtin, or a class (CamelCase); fields are snake_case."""
+    return isinstance(part, str) and (part in _TYPE_BRANCHES or part[:1].isupper())
+
+
 def config_error(
     error: ValidationError, allowed_fields: typing.Callable[[tuple[str | int, ...]], list[str]]
 ) -> ConfigError:
-    """The first of pydantic's errors, in the platform's one-line form."""
-    first = error.errors(include_url=False)[0]
-    location, kind, value = tuple(first["loc"]), first["type"], first.get("input")
+    """The first of pydantic's errors, in the platform's one-line form.
+
+    A field that takes a string or a mapping (an S3 location with its key) is a union: pydantic
+    reports each branch. The branch the input's shape chose is the one to report, so the other
+    branches' type errors are dropped, and the branch names (``str``, ``S3Location``) are not part of
+    the field path.
+    """
+    errors = error.errors(include_url=False)
+    chosen = [e for e in errors if not (e["type"].endswith("_type") and _is_union_branch(e["loc"][-1]))]
+    first = (chosen or errors)[0]
+    location = tuple(part for part in first["loc"] if not _is_union_branch(part))
+    kind, value = first["type"], first.get("input")
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         allowed = ", ".join(allowed_fields(location[:-1]))
         return ConfigError(f"{_parent(location)}: unknown field {location[-1]!r}; allowed: {allowed}")

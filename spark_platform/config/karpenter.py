@@ -101,7 +101,10 @@ class KarpenterConfig:
     """Karpenter: controller version, node class defaults and the Spark NodePools."""
 
     chart_version: StrictStr = "1.14.1"
-    ami_alias: StrictStr = "al2023@latest"
+    # None: AL2023 pinned to the AMI release reviewed for the cluster's Kubernetes version
+    # (spark_platform/kubernetes_versions.py). "@latest" drifts every node, running executors
+    # included, on each AMI release (Karpenter "Managing AMIs": pre-production only).
+    ami_alias: StrictStr | None = None
     # Holds one executor's local dirs (80 GiB by default) next to the images on types with no
     # NVMe; "d" types keep pods and images on their instance store (RAID0) instead.
     root_volume_gib: StrictInt = 150
@@ -118,7 +121,7 @@ class KarpenterConfig:
                 "karpenter.chart_version",
                 f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)",
             )
-        if not _AMI_ALIAS.match(self.ami_alias):
+        if self.ami_alias is not None and not _AMI_ALIAS.match(self.ami_alias):
             fail(
                 "karpenter.ami_alias",
                 f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>",

@@ -28,6 +28,7 @@ from spark_platform.config.teams import (
     node_disk_for_pods_gib,
 )
 from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS
+from spark_platform.kubernetes_versions import version_pins
 
 _NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 
@@ -139,6 +140,11 @@ class PlatformConfig:
         At most 20 (prefix) + 1 + 24 (team) + 8 characters: always within IAM's 64.
         """
         return f"{self.name_prefix}-{team_name}-emr-job"
+
+    @property
+    def node_ami_alias(self) -> str:
+        """The EC2NodeClass AMI alias: configured, or pinned for the cluster's Kubernetes version."""
+        return self.karpenter.ami_alias or version_pins(self.cluster.kubernetes_version).karpenter_ami_alias
 
     @property
     def cluster_name(self) -> str:

@@ -84,6 +84,43 @@ class EgressRule:
             fail(f"{field_path}.cidr", f"{self.cidr!r} is link-local (instance metadata); pods never get it")
 
 
+# A customer managed key (multi-Region keys included); an alias cannot be named: IAM grants the
+# use of a key on its key ARN ("Controlling access to aliases": aliases are not resources of
+# Decrypt or GenerateDataKey).
+_KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$")
+
+
+@dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
+class S3Location:
+    """An S3 location whose objects are encrypted with a customer managed KMS key (SSE-KMS).
+
+    The job role may use the key only through S3 (kms:ViaService), so only for the objects its S3
+    permissions reach; the key's own policy must allow the role too when the key is in another
+    account.
+    """
+
+    location: StrictStr
+    kms_key_arn: StrictStr
+
+    def validate(self, field_path: str) -> None:
+        _check_location(f"{field_path}.location", self.location)
+        if not _KMS_KEY_ARN.match(self.kms_key_arn):
+            fail(
+                f"{field_path}.kms_key_arn",
+                f"{self.kms_key_arn!r} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); "
+                "give the key's ARN, not an alias",
+            )
+
+
+def _check_location(field_path: str, location: str) -> None:
+    if len(location) > _MAX_LOCATION_LENGTH or not _S3_LOCATION.match(location):
+        fail(
+            field_path,
+            f"{location!r} is not an S3 location like s3://bucket/prefix/ "
+            "(ending in '/'; s3://bucket/ for a whole bucket; at most 128 characters)",
+        )
+
+
 @dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
 class TeamConfig:
     """A team: its namespace, virtual cluster, execution role and data access."""
@@ -91,9 +128,10 @@ class TeamConfig:
     name: StrictStr
     namespace: StrictStr
     release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
-    # s3://bucket/prefix/ locations; the trailing slash makes the prefix boundary explicit.
-    s3_read: tuple[StrictStr, ...] = ()
-    s3_write: tuple[StrictStr, ...] = ()
+    # s3://bucket/prefix/ locations; the trailing slash makes the prefix boundary explicit. A
+    # location encrypted with a customer managed key names it: {location: ..., kms_key_arn: ...}.
+    s3_read: tuple[StrictStr | S3Location, ...] = ()
+    s3_write: tuple[StrictStr | S3Location, ...] = ()
     glue_databases: tuple[StrictStr, ...] = ()
     # Other teams whose data area (s3://<data bucket>/teams/<team>/) this team may read.
     read_team_data: tuple[StrictStr, ...] = ()
@@ -134,12 +172,10 @@ class TeamConfig:
                 raise ConfigError(str(error)) from None
         for kind in ("s3_read", "s3_write"):
             for index, location in enumerate(getattr(self, kind)):
-                if len(location) > _MAX_LOCATION_LENGTH or not _S3_LOCATION.match(location):
-                    fail(
-                        f"{field_path}.{kind}[{index}]",
-                        f"{location!r} is not an S3 location like s3://bucket/prefix/ "
-                        "(ending in '/'; s3://bucket/ for a whole bucket; at most 128 characters)",
-                    )
+                if isinstance(location, S3Location):
+                    location.validate(f"{field_path}.{kind}[{index}]")
+                else:
+                    _check_location(f"{field_path}.{kind}[{index}]", location)
         for index, database in enumerate(self.glue_databases):
             if not _GLUE_DATABASE.match(database):
                 fail(f"{field_path}.glue_databases[{index}]", f"{database!r} is not a Glue database name (a-z, 0-9, _)")
@@ -156,9 +192,19 @@ class TeamConfig:
         check_retention(f"{field_path}.log_retention_days", self.log_retention_days)
 
 
-def s3_location_parts(location: str) -> tuple[str, str]:
+def glue_database_name(name_prefix: str, database: str) -> str:
+    """A team's Glue database as it exists in the account: ``<prefix>_<database>``.
+
+    Glue names are unique per account and Region, not per environment: the prefix keeps a second
+    environment (another name_prefix) in the same account from colliding. Glue allows a-z, 0-9
+    and '_' only (for Athena and Hive), so the prefix's '-' become '_'.
+    """
+    return f"{name_prefix.replace('-', '_')}_{database}"
+
+
+def s3_location_parts(location: str | S3Location) -> tuple[str, str]:
     """(bucket, prefix) of a validated s3://bucket/prefix/ location."""
-    match = _S3_LOCATION.match(location)
+    match = _S3_LOCATION.match(location.location if isinstance(location, S3Location) else location)
     assert match, location
     return match["bucket"], match["prefix"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
@@ -13,6 +13,7 @@ from constructs import Construct
 from spark_platform.compliance import suppress
 from spark_platform.config import ImageConfig
 from spark_platform.images.job_types import image_tag, job_type
+from spark_platform.retention import KEPT
 
 PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
 
@@ -37,6 +38,39 @@ class ImageCatalogEntry:
                 label: {"image": uri, "spark_conf": self.job_spark_conf(label)} for label, uri in self.images.items()
             },
         }
+
+
+def lifecycle_rules(catalog_tags: list[str], *, keep_images: int) -> list[ecr.LifecycleRule]:
+    """Expiry that never touches an image the catalog points to.
+
+    ECR evaluates rules by priority, and "an image that matches the tagging requirements of a rule
+    cannot be expired by a rule with a lower priority" (ECR User Guide, "Lifecycle policy
+    evaluation rules"). Rule 1 matches exactly the catalog's tags and allows as many images as
+    there are tags (each immutable tag is one image), so it never expires one, and no later rule
+    may. Then untagged layers go after a day, and of the rest only the newest ``keep_images``
+    stay, which covers the builds a job submitted before the last deploy may still pull.
+    """
+    return [
+        ecr.LifecycleRule(
+            rule_priority=1,
+            description="Never expire the images the catalog points to",
+            tag_status=ecr.TagStatus.TAGGED,
+            tag_pattern_list=list(catalog_tags),
+            max_image_count=len(catalog_tags),
+        ),
+        ecr.LifecycleRule(
+            rule_priority=2,
+            description="Drop untagged layers left by re-pushes",
+            tag_status=ecr.TagStatus.UNTAGGED,
+            max_image_age=Duration.days(1),
+        ),
+        ecr.LifecycleRule(
+            rule_priority=3,
+            description=f"Keep the newest {keep_images} other images",
+            tag_status=ecr.TagStatus.ANY,
+            max_image_count=keep_images,
+        ),
+    ]
 
 
 def catalog_parameter_name(name_prefix: str, job_type_name: str) -> str:
@@ -66,6 +100,7 @@ class ImageRepositories(Construct):
         self.catalog: dict[str, ImageCatalogEntry] = {}
         for image in images:
             kind = job_type(image.job_type)
+            tags = [image_tag(kind.name, label) for label in image.release_labels]
             repository = ecr.Repository(
                 self,
                 "".join(part.capitalize() for part in kind.name.split("-")),
@@ -74,29 +109,16 @@ class ImageRepositories(Construct):
                 image_scan_on_push=True,
                 encryption=ecr.RepositoryEncryption.KMS,
                 # Images are release artifacts that running jobs reference: keep them.
-                removal_policy=RemovalPolicy.RETAIN,
-                lifecycle_rules=[
-                    ecr.LifecycleRule(
-                        rule_priority=1,
-                        description="Drop untagged layers left by re-pushes",
-                        tag_status=ecr.TagStatus.UNTAGGED,
-                        max_image_age=Duration.days(1),
-                    ),
-                    ecr.LifecycleRule(
-                        rule_priority=2,
-                        description=f"Keep the newest {keep_images} images",
-                        tag_status=ecr.TagStatus.ANY,
-                        max_image_count=keep_images,
-                    ),
-                ],
+                removal_policy=KEPT,
+                lifecycle_rules=lifecycle_rules(tags, keep_images=keep_images),
             )
             self.repositories[kind.name] = repository
             entry = ImageCatalogEntry(
                 job_type=kind.name,
                 repository_uri=repository.repository_uri,
                 images={
-                    label: f"{repository.repository_uri}:{image_tag(kind.name, label)}"
-                    for label in image.release_labels
+                    label: f"{repository.repository_uri}:{tag}"
+                    for label, tag in zip(image.release_labels, tags, strict=True)
                 },
                 spark_conf=dict(kind.spark_conf),
             )

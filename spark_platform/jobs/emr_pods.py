@@ -29,6 +29,8 @@ EMR_LABEL = "emr-containers.amazonaws.com"
 LOG_SHIPPER = "emr-container-fluentd"
 SUBMITTER_SELECTOR = "jobsubmitter.node.selector."
 SUBMITTER_TOLERATION = "jobsubmitter.node.toleration."
+SUBMITTER_ANNOTATION = "jobsubmitter.annotation."
+SUBMITTER_LABEL = "jobsubmitter.label."
 
 
 class SubmitterPropertyError(ValueError):
@@ -71,6 +73,10 @@ def base36(text: str) -> str:
 
 def service_account(role: str, *, account: str, role_name: str) -> str:
     return f"emr-containers-sa-spark-{role}-{account}-{base36(role_name)}"
+
+
+def _prefixed(properties: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {key[len(prefix) :]: value for key, value in properties.items() if key.startswith(prefix)}
 
 
 def submitter_placement(properties: Mapping[str, str]) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -118,14 +124,21 @@ def job_pods(
     }
     emr_labels = {f"{EMR_LABEL}/job.id": job_id, f"{EMR_LABEL}/resource.type": "job.run"}
     selector, tolerations = submitter_placement(submitter_properties)
+    runner_metadata: dict[str, Any] = {
+        "name": f"{job_id}-runner",
+        "namespace": namespace,
+        "labels": {
+            **_prefixed(submitter_properties, SUBMITTER_LABEL),
+            **emr_labels,
+            f"{EMR_LABEL}/component": "job.submitter",
+        },
+    }
+    if annotations := _prefixed(submitter_properties, SUBMITTER_ANNOTATION):
+        runner_metadata["annotations"] = annotations
     runner = {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {
-            "name": f"{job_id}-runner",
-            "namespace": namespace,
-            "labels": {**emr_labels, f"{EMR_LABEL}/component": "job.submitter"},
-        },
+        "metadata": runner_metadata,
         "spec": {
             "serviceAccountName": accounts["client"],
             "restartPolicy": "Never",

@@ -31,14 +31,23 @@ FALLBACK_FOLDER = "spark-fallback/"
 SPARK_DEFAULTS = "spark-defaults"
 
 
+# Karpenter never voluntarily disrupts (consolidation, drift) a node running a pod with this
+# annotation; the driver pod template carries it, and the job runner gets it here: losing either
+# fails the whole job.
+DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
+
+
 def job_submitter_properties() -> dict[str, str]:
-    """Node selectors and the toleration that put the job runner on an on-demand driver node."""
+    """Node selectors and the toleration that put the job runner on an on-demand driver node, and
+    the annotation that keeps Karpenter from draining that node while the job runs
+    (``jobsubmitter.annotation.<key>``, "Using job submitter classification")."""
     return {
         f"jobsubmitter.node.selector.{ARCH_LABEL}": "arm64",
         f"jobsubmitter.node.selector.{CAPACITY_LABEL}": "on-demand",
         f"jobsubmitter.node.selector.{ROLE_LABEL}": DRIVER_ROLE,
         f"jobsubmitter.node.toleration.{ROLE_LABEL}": DRIVER_ROLE,
         f"jobsubmitter.node.toleration.{ROLE_LABEL}.effect": "NoSchedule",
+        f"jobsubmitter.annotation.{DO_NOT_DISRUPT}": "true",
     }
 
 
@@ -74,6 +83,21 @@ ENCRYPTION_CONF = {
 }
 
 
+# The AWS Glue Data Catalog as every job's Hive metastore, so `spark.sql("... FROM db.table")`
+# and `saveAsTable` reach the teams' Glue databases (EMR Release Guide, "Use the AWS Glue Data
+# Catalog with Spark"; EMR on EKS best-practices guide, "EMR Containers integration with AWS
+# Glue"). The factory class ships in every EMR on EKS Spark image; catalogImplementation=hive
+# gives a session Hive support without the job calling enableHiveSupport(). The job role may
+# open the catalog's "default" database, which the Glue client needs at session start
+# (tenancy/team.py, GLUE_SESSION_START).
+GLUE_CATALOG_CONF = {
+    "spark.hadoop.hive.metastore.client.factory.class": (
+        "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
+    ),
+    "spark.sql.catalogImplementation": "hive",
+}
+
+
 def platform_spark_conf(*, driver_template: str, executor_template: str, fallback_uri: str) -> dict[str, str]:
     """The spark-defaults a job may not change (see REFUSED_SPARK_SETTINGS in the DAG model)."""
     return {
@@ -81,6 +105,7 @@ def platform_spark_conf(*, driver_template: str, executor_template: str, fallbac
         "spark.kubernetes.executor.podTemplateFile": executor_template,
         **ENCRYPTION_CONF,
         **decommissioning_conf(fallback_uri),
+        **GLUE_CATALOG_CONF,
     }
 
 

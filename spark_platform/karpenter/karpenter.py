@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -42,12 +42,21 @@ class Karpenter(Construct):
         cluster: eks.ICluster,
         cluster_name: str,
         config: KarpenterConfig,
+        ami_alias: str,
         region: str,
         system_nodes: int = 2,
     ) -> None:
-        """``system_nodes``: the system node group's minimum size, where the controller runs."""
+        """``ami_alias``: the EC2NodeClass's AMI alias (PlatformConfig.node_ami_alias: pinned per
+        Kubernetes version unless configured). ``system_nodes``: the system node group's minimum
+        size, where the controller runs."""
         super().__init__(scope, construct_id)
         self.config = config
+        if ami_alias.endswith("@latest"):
+            Annotations.of(self).add_warning_v2(
+                "spark-platform:ami-latest",
+                f"karpenter.ami_alias {ami_alias}: every new AMI release drifts every Karpenter node; pin a "
+                "version (al2023@vYYYYMMDD) outside pre-production (Karpenter, 'Managing AMIs')",
+            )
 
         # Nodes: their role, the instance profile the EC2NodeClass names, and cluster access.
         self.node_role = node_role(self, "NodeRole", description=f"Nodes launched by Karpenter in {cluster_name}")
@@ -139,7 +148,10 @@ class Karpenter(Construct):
             cluster=cluster,
             manifest=[
                 node_class_manifest(
-                    config, cluster_name=cluster_name, instance_profile=self.instance_profile.instance_profile_name
+                    config,
+                    ami_alias=ami_alias,
+                    cluster_name=cluster_name,
+                    instance_profile=self.instance_profile.instance_profile_name,
                 )
             ],
         )

@@ -22,11 +22,13 @@ EXECUTOR_ROLE = "spark-executor"
 _CAPACITY, _FAMILY, _SIZE = 2, 3, 4
 
 
-def node_class_manifest(config: KarpenterConfig, *, cluster_name: str, instance_profile: str) -> dict[str, Any]:
+def node_class_manifest(
+    config: KarpenterConfig, *, ami_alias: str, cluster_name: str, instance_profile: str
+) -> dict[str, Any]:
     return load_manifest(
         NODE_CLASS_FILE,
         {
-            ("spec", "amiSelectorTerms", 0, "alias"): config.ami_alias,
+            ("spec", "amiSelectorTerms", 0, "alias"): ami_alias,
             ("spec", "instanceProfile"): instance_profile,
             ("spec", "subnetSelectorTerms", 0, "tags", "karpenter.sh/discovery"): cluster_name,
             ("spec", "securityGroupSelectorTerms", 0, "tags", "aws:eks:cluster-name"): cluster_name,

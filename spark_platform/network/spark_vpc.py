@@ -14,6 +14,7 @@ from constructs import Construct
 from spark_platform.compliance import logical_id, suppress
 from spark_platform.config import NetworkConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
+from spark_platform.retention import key_alias
 
 PUBLIC_SUBNET_MASK = 24
 
@@ -56,6 +57,7 @@ class SparkVpc(Construct):
         availability_zones: tuple[str, ...],
         nat_gateways: int,
         cluster_name: str,
+        name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.config = config
@@ -100,7 +102,7 @@ class SparkVpc(Construct):
 
         self.pod_subnets = self._add_pod_address_space(zones)
         self._add_interface_endpoints()
-        self._add_flow_logs()
+        self._add_flow_logs(name_prefix)
 
     @property
     def pod_cidr(self) -> str:
@@ -157,10 +159,21 @@ class SparkVpc(Construct):
                 open=False,
             )
 
-    def _add_flow_logs(self) -> None:
-        key = logs_key(self, "FlowLogKey", description="Encrypts the VPC flow log group")
+    def _add_flow_logs(self, name_prefix: str) -> None:
+        # Network history outlives the stack (spark_platform/retention.py), with its key.
+        key = logs_key(
+            self,
+            "FlowLogKey",
+            description="Encrypts the VPC flow log group",
+            kept_alias=key_alias(name_prefix, "vpc-flow-logs"),
+        )
         log_group = encrypted_log_group(
-            self, "FlowLogGroup", key=key, retention_days=self.config.flow_log_retention_days
+            self,
+            "FlowLogGroup",
+            key=key,
+            retention_days=self.config.flow_log_retention_days,
+            log_group_name=f"/{name_prefix}/vpc-flow-logs",
+            kept=True,
         )
         # A managed policy instead of CDK's generated inline one (HIPAA IAMNoInlinePolicy).
         role = iam.Role(

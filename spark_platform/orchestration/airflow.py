@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack, Stage, Token
+from aws_cdk import DefaultStackSynthesizer, Stack, Stage, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_mwaa as mwaa
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
@@ -28,6 +27,7 @@ from spark_platform.orchestration.dag_settings import platform_settings, stage_d
 from spark_platform.orchestration.execution_role import mwaa_statements, mwaa_wildcard_reason
 from spark_platform.orchestration.job_submission import job_submission_statements, job_submission_wildcard_reason
 from spark_platform.orchestration.mwaa_versions import airflow_configuration_options
+from spark_platform.retention import KEPT, kept_key, key_alias
 
 LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
 
@@ -63,12 +63,12 @@ class AirflowEnvironment(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.environment_name = f"{name_prefix}-airflow"
-        self.key = kms.Key(
+        # Kept with the bucket it encrypts: a kept bucket must stay readable after cdk destroy.
+        self.key = kept_key(
             self,
             "SourceKey",
+            alias=key_alias(name_prefix, "mwaa-source"),
             description="Encrypts the MWAA source bucket",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
         )
         self.bucket = secure_bucket(  # versioned: MWAA requires it
             self,
@@ -79,7 +79,7 @@ class AirflowEnvironment(Construct):
             access_logs_prefix="mwaa-source/",
             # A versioned bucket always keeps old versions, so CloudFormation could not delete
             # it anyway; retaining it makes `cdk destroy` succeed instead of failing on it.
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=KEPT,
         )
 
         # DAG code and pipelines; the requirements file lives under a content-hash key, so a
@@ -214,7 +214,6 @@ class AirflowEnvironment(Construct):
                 harden_cdk_lambdas(
                     child,
                     name="BucketDeployment handler",
-                    concurrency=2,
                     inline_policy="read the staged assets, write the MWAA source bucket.",
                     findings=(
                         (

@@ -83,3 +83,31 @@ def airflow_configuration_options(version: str) -> dict[str, str]:
         "core.load_examples": "False",
         f"{processor}.dag_file_processor_timeout": "120",  # the platform's DAG file builds many DAGs
     }
+
+
+def upgrade_steps(current: str, target: str) -> list[str]:
+    """The Airflow versions to deploy, in order, to move an MWAA environment from ``current`` to
+    ``target`` in place (docs/operations.md, "Upgrade Airflow").
+
+    MWAA guide, "Upgrading the Apache Airflow version" (checked 2026-11-29): an environment moves
+    between minor versions of one major in either direction in place; to move from Airflow 2 to 3
+    it first upgrades to the latest 2.11.x, then to 3.x; from 3.x it may go back to 2.11.x. MWAA
+    snapshots the metadata database and restores it on failure. Each step is one `cdk deploy` of
+    the orchestration stack (AirflowVersion is updated in place, not replaced).
+    """
+    for version in (current, target):
+        if error := airflow_version_error(version):
+            raise ValueError(error)
+    if current == target:
+        return []
+    old, new = MWAA_AIRFLOW[current], MWAA_AIRFLOW[target]
+    if old.major == new.major:
+        return [target]
+    latest_2 = max((v for v in MWAA_AIRFLOW.values() if v.major == 2), key=lambda v: _release(v.version)).version
+    if old.major == 2:  # 2 -> 3 through the latest 2.11
+        return [*([latest_2] if current != latest_2 else []), target]
+    return [latest_2, *([target] if target != latest_2 else [])]  # 3 -> 2 through 2.11
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))

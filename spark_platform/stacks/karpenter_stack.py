@@ -21,6 +21,7 @@ class KarpenterStack(PlatformStack):
         environment: EnvironmentConfig,
         cluster_name: str,
         karpenter: KarpenterConfig,
+        ami_alias: str,
         system_nodes: int,
         cluster: eks.ICluster,
     ) -> None:
@@ -36,6 +37,7 @@ class KarpenterStack(PlatformStack):
             cluster=cluster,
             cluster_name=cluster_name,
             config=karpenter,
+            ami_alias=ami_alias,
             region=environment.region,
             system_nodes=system_nodes,
         )

@@ -34,4 +34,5 @@ class NetworkStack(PlatformStack):
             availability_zones=environment.availability_zones,
             nat_gateways=nat_gateways,
             cluster_name=cluster_name,
+            name_prefix=name_prefix,
         )

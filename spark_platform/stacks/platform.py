@@ -88,6 +88,7 @@ class SparkPlatform(Construct):
             environment=environment,
             cluster_name=config.cluster_name,
             karpenter=config.karpenter,
+            ami_alias=config.node_ami_alias,
             system_nodes=config.system_nodes.min_size,
             cluster=self.cluster.spark_cluster.cluster,
         )

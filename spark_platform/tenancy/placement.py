@@ -29,8 +29,8 @@ MAX_POLICIES_PER_TEAM = 4
 TEAM_MAX_RESOURCES = TEAM_BASE_RESOURCES + TEAM_LIMITS["glue_databases"] + MAX_POLICIES_PER_TEAM
 TEAM_OUTPUTS = 2
 # Measured for a worst-case team (every list at its cap, longest names) in tests/test_scale.py.
-TEAM_MAX_TEMPLATE_BYTES = 32_000
-STACK_BASE_TEMPLATE_BYTES = 4_000
+TEAM_MAX_TEMPLATE_BYTES = 36_500
+STACK_BASE_TEMPLATE_BYTES = 24_500
 
 
 def teams_per_stack() -> int:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from spark_platform.buckets import REPLICATION_REASON, secure_bucket
 from spark_platform.compliance import suppress
 from spark_platform.log_groups import logs_key
+from spark_platform.retention import KEPT, kept_key, key_alias
 
 
 def platform_bucket_name(name_prefix: str, kind: str, *, account: str, region: str) -> str:
@@ -37,14 +37,19 @@ class TenantStorage(Construct):
         self.name_prefix = name_prefix
         # Literals when the environment names them, AWS::AccountId / AWS::Region otherwise.
         self.account, self.region = Stack.of(self).account, Stack.of(self).region
-        self.key = kms.Key(
+        # Kept with the buckets and the teams' log groups they encrypt (spark_platform/retention.py).
+        self.key = kept_key(
             self,
             "DataKey",
+            alias=key_alias(name_prefix, "data"),
             description="Encrypts the Spark platform's artifact, log and data buckets",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
         )
-        self.logs_key = logs_key(self, "LogsKey", description="Encrypts the teams' Spark log groups")
+        self.logs_key = logs_key(
+            self,
+            "LogsKey",
+            description="Encrypts the teams' Spark log groups",
+            kept_alias=key_alias(name_prefix, "team-logs"),
+        )
 
         self.access_logs = s3.Bucket(
             self,
@@ -56,7 +61,7 @@ class TenantStorage(Construct):
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=KEPT,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     expiration=Duration.days(log_retention_days), noncurrent_version_expiration=Duration.days(7)
@@ -119,7 +124,7 @@ class TenantStorage(Construct):
             key=self.key,
             access_logs=self.access_logs,
             access_logs_prefix=f"{construct_id.lower()}/",
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=KEPT,
             lifecycle_rules=lifecycle_rules,
         )
 

@@ -17,38 +17,18 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from spark_platform.compliance import acknowledge_wildcard_resources
-from spark_platform.config import NetworkConfig, TeamConfig, s3_location_parts
+from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
+from spark_platform.retention import keep
 from spark_platform.tenancy import grants
+from spark_platform.tenancy.job_permissions import JobResources, job_role_statements, wildcard_reason
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 from spark_platform.tenancy.network_policy import network_policies
 from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
 from spark_platform.tenancy.policy_packing import pack
 from spark_platform.tenancy.storage import TenantStorage, platform_bucket_name, team_prefix
 from spark_platform.tenancy.trust import irsa_trust_document
-
-GLUE_READ = (
-    "glue:GetDatabase",
-    "glue:GetTable",
-    "glue:GetTables",
-    "glue:GetPartition",
-    "glue:GetPartitions",
-    "glue:BatchGetPartition",
-)
-GLUE_WRITE = (
-    "glue:CreateTable",
-    "glue:UpdateTable",
-    "glue:DeleteTable",
-    "glue:CreatePartition",
-    "glue:BatchCreatePartition",
-    "glue:UpdatePartition",
-    "glue:BatchUpdatePartition",
-    "glue:DeletePartition",
-    "glue:BatchDeletePartition",
-)
-S3_READ = ("s3:GetObject", "s3:GetObjectVersion")
-S3_WRITE = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 
 
 @dataclass(frozen=True)
@@ -88,6 +68,7 @@ class SparkTeam(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = team
+        self._name_prefix = name_prefix
         prefix = team_prefix(team.name)
         stack = Stack.of(self)
         buckets = {
@@ -122,31 +103,42 @@ class SparkTeam(Construct):
         )
         self.virtual_cluster.node.add_dependency(self.namespace)
 
-        # 3. Logs and the pod templates (CDK assets: uploaded by `cdk deploy`, no Lambda).
+        # 3. Logs and the pod templates (CDK assets: uploaded by `cdk deploy`, no Lambda). The
+        # job logs are the team's history: kept when the team is retired (retention.py).
         self.log_group = encrypted_log_group(
             self,
             "Logs",
             key=storage.logs_key,
             retention_days=team.log_retention_days,
             log_group_name=f"/emr-on-eks/{name_prefix}/{team.name}",
+            kept=True,
         )
         self.pod_templates = {
             "driver": self._template_asset("DriverPodTemplate", "driver.yaml", driver_template(team)),
             "executor": self._template_asset("ExecutorPodTemplate", "executor.yaml", executor_template(team)),
         }
-        self.glue_databases = [
-            glue.CfnDatabase(
+        # Physical names carry the environment's prefix (Glue names are per account and Region).
+        # A database holds every table definition of the team: it outlives the team's retirement
+        # and `cdk destroy` (retention.py), and is only deleted on purpose (docs/operations.md).
+        self.glue_database_names = {
+            database: glue_database_name(name_prefix, database) for database in team.glue_databases
+        }
+        self.glue_databases = []
+        for index, (database, physical) in enumerate(self.glue_database_names.items()):
+            cfn_database = glue.CfnDatabase(
                 self,
                 f"Database{index + 1}",
                 catalog_id=Aws.ACCOUNT_ID,
+                # DatabaseName is the identifier CloudFormation imports a kept database by.
+                database_name=physical,
                 database_input=glue.CfnDatabase.DatabaseInputProperty(
-                    name=database,
+                    name=physical,
                     description=f"Owned by team {team.name}",
                     location_uri=s3_uri(self.buckets["data"], f"{prefix}{database}/"),
                 ),
             )
-            for index, database in enumerate(team.glue_databases)
-        ]
+            keep(cfn_database)
+            self.glue_databases.append(cfn_database)
 
         # 2. The job execution role and its permissions.
         self.role = iam.Role(
@@ -167,7 +159,15 @@ class SparkTeam(Construct):
                 role_name=role_name,
             ),
         )
-        groups = pack(Stack.of(self), self._statements(storage, prefix))
+        resources = JobResources(
+            buckets=buckets,
+            pod_template_objects=[
+                f"{asset.s3_bucket_name}/{asset.s3_object_key}" for asset in self.pod_templates.values()
+            ],
+            log_group_arn=self.log_group.log_group_arn,
+            glue_databases=list(self.glue_database_names.values()),
+        )
+        groups = pack(Stack.of(self), job_role_statements(Stack.of(self), team, resources, storage))
         if len(groups) > MAX_POLICIES_PER_TEAM:  # the per-team caps in TEAM_LIMITS prevent this
             raise ValueError(
                 f"team {team.name}: permissions need {len(groups)} managed policies, at most {MAX_POLICIES_PER_TEAM} fit"
@@ -176,14 +176,16 @@ class SparkTeam(Construct):
             iam.ManagedPolicy(
                 self,
                 "ExecutionPolicy" if index == 0 else f"ExecutionPolicy{index + 1}",
-                description=f"What jobs of team {team.name} may access ({index + 1}/{len(groups)})",
+                # No total in the text: a description is create-only, and a team that outgrows one
+                # policy must not replace the ones it has.
+                description=f"What jobs of team {team.name} may access (part {index + 1})",
                 statements=group,
             )
             for index, group in enumerate(groups)
         ]
         for policy in self.policies:
             self.role.add_managed_policy(policy)
-            acknowledge_wildcard_resources(policy, _wildcard_reason)
+            acknowledge_wildcard_resources(policy, wildcard_reason)
 
         # 4. What the orchestration layer reads.
         self.artifacts_uri = s3_uri(self.buckets["artifacts"], prefix)
@@ -231,6 +233,10 @@ class SparkTeam(Construct):
             "data_uri": self.data_uri,
             "logs_uri": self.logs_uri,
             "log_group": self.log_group.log_group_name,
+            # A database of the configuration is <prefix><name> in the catalog, which is what Spark
+            # SQL uses (`SELECT ... FROM <prefix><name>.<table>`); a prefix, not a table of
+            # names, keeps the document within a standard SSM parameter's 4 KB.
+            "glue_database_prefix": glue_database_name(self._name_prefix, ""),
             "monitoring_configuration": self.monitoring_configuration,
             # What every submission of this team carries: the DAGs read both; an ad-hoc
             # `aws emr-containers start-job-run` passes them as the spark-defaults and
@@ -255,83 +261,6 @@ class SparkTeam(Construct):
         path = directory / file_name
         path.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
         return assets.Asset(self, construct_id, path=str(path))
-
-    def _statements(self, storage: TenantStorage, prefix: str) -> list[iam.PolicyStatement]:
-        team = self.team
-        stack = Stack.of(self)
-        # Literal partition/Region/account when the environment names them: shorter policies.
-        partition, region, account = stack.partition, stack.region, stack.account
-        read: list[tuple[str, str]] = [(self.buckets["artifacts"], prefix)]
-        write: list[tuple[str, str]] = [(self.buckets["logs"], prefix), (self.buckets["data"], prefix)]
-        read += [(self.buckets["data"], team_prefix(other)) for other in team.read_team_data]
-        read += [s3_location_parts(location) for location in team.s3_read]
-        write += [s3_location_parts(location) for location in team.s3_write]
-        objects = lambda locations: [f"arn:{partition}:s3:::{b}/{p}*" for b, p in locations]  # noqa: E731
-
-        statements = [
-            iam.PolicyStatement(sid="ReadObjects", actions=list(S3_READ), resources=objects(read + write)),
-            iam.PolicyStatement(sid="WriteObjects", actions=list(S3_WRITE), resources=objects(write)),
-            iam.PolicyStatement(
-                sid="ReadPodTemplates",
-                actions=["s3:GetObject"],
-                resources=[
-                    f"arn:{partition}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
-                    for asset in self.pod_templates.values()
-                ],
-            ),
-        ]
-        buckets: dict[str, list[str]] = {}
-        for bucket, key_prefix in read + write:
-            buckets.setdefault(bucket, []).append(f"{key_prefix}*")
-        for index, (bucket, prefixes) in enumerate(buckets.items()):
-            statements.append(
-                iam.PolicyStatement(
-                    sid=f"ListOwnPrefixes{index + 1}",
-                    actions=["s3:ListBucket"],
-                    resources=[f"arn:{partition}:s3:::{bucket}"],
-                    conditions={"StringLike": {"s3:prefix": [*prefixes, *(p.rstrip("*") for p in prefixes)]}},
-                )
-            )
-        storage.grant_key_use(statements)
-        statements += [
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[self.log_group.log_group_arn, f"{self.log_group.log_group_arn}:log-stream:*"],
-            ),
-            iam.PolicyStatement(
-                sid="FindLogGroups",
-                actions=["logs:DescribeLogGroups"],
-                resources=[f"arn:{partition}:logs:{region}:{account}:log-group:*"],
-            ),
-        ]
-        glue_arn = f"arn:{partition}:glue:{region}:{account}"
-        # Spark's Glue client reads the "default" database when a session starts.
-        statements.append(
-            iam.PolicyStatement(
-                sid="ReadCatalogDefault",
-                actions=["glue:GetDatabase"],
-                resources=[f"{glue_arn}:catalog", f"{glue_arn}:database/default"],
-            )
-        )
-        if team.glue_databases:
-            own = [f"{glue_arn}:catalog"]
-            for database in team.glue_databases:
-                own += [f"{glue_arn}:database/{database}", f"{glue_arn}:table/{database}/*"]
-            statements.append(
-                iam.PolicyStatement(sid="UseOwnDatabases", actions=[*GLUE_READ, *GLUE_WRITE], resources=own)
-            )
-        return statements
-
-
-def _wildcard_reason(resource: str) -> str:
-    if ":log-stream:*" in resource:
-        return "Spark names its log streams per job run; the wildcard stays inside the team's own log group."
-    if ":log-group:*" in resource:
-        return "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups."
-    if ":table/" in resource:
-        return "Tables of a database the team owns; the database itself is named."
-    return "Objects under a prefix the team owns or was granted in configuration; bucket and prefix are named."
 
 
 def team_parameter_name(name_prefix: str, team_name: str) -> str:

@@ -171,7 +171,16 @@ REFUSED_SPARK_SETTINGS: tuple[tuple[str, str], ...] = (
     ("spark.network.crypto.", "weakens the encryption of the job's RPC and shuffle traffic"),
     ("spark.io.encryption.", "weakens the encryption of the job's shuffle and spill files"),
     ("spark.decommission.", "changes the platform's graceful decommissioning"),
+    ("spark.kubernetes.decommission.", "changes the platform's graceful decommissioning"),
     ("spark.storage.decommission.", "changes the platform's graceful decommissioning"),
+    (
+        "spark.hadoop.hive.metastore.client.factory.class",
+        "replaces the platform's metastore, the Glue Data Catalog that holds the team's databases",
+    ),
+    (
+        "spark.sql.catalogImplementation",
+        "replaces the platform's metastore, the Glue Data Catalog that holds the team's databases",
+    ),
 )
 
 
