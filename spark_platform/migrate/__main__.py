@@ -10,10 +10,12 @@ one line per problem, naming the file and the field.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from spark_platform.config import ConfigError, load_config
+from spark_platform.config.schemas import SCHEMA_DIR
 from spark_platform.migrate.assistant import migrate
 from spark_platform.migrate.model import SourceError
 from spark_platform.migrate.report import markdown, pipelines_yaml
@@ -44,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(error).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2
+    pipelines = args.out / "pipelines" / f"{args.team}.yaml"
+    schema = Path(os.path.relpath(SCHEMA_DIR / "pipeline.schema.json", pipelines.parent.absolute())).as_posix()
     files = {
-        args.out / "pipelines" / f"{args.team}.yaml": pipelines_yaml(result, [path.name for path in args.sources]),
+        pipelines: pipelines_yaml(result, [path.name for path in args.sources], schema),
         args.out / "migration.md": markdown(result),
     }
     if args.check:

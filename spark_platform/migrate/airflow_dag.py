@@ -27,7 +27,6 @@ class _Values:
 
     def __init__(self) -> None:
         self.constants: dict[str, Any] = {}
-        self.unresolved: list[str] = []
 
     def __call__(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
@@ -45,9 +44,7 @@ class _Values:
             left, right = self(node.left), self(node.right)
             if type(left) is type(right) and isinstance(left, str | list):
                 return left + right
-        text = ast.unparse(node)
-        self.unresolved.append(f"line {getattr(node, 'lineno', '?')}: {text}")
-        return UNRESOLVED.format(text)
+        return UNRESOLVED.format(f"line {getattr(node, 'lineno', '?')}: {ast.unparse(node)}")
 
 
 def _name(call: ast.Call) -> str:
@@ -117,7 +114,6 @@ def read_dag(path: Path) -> Workflow:
         simple = isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
         if simple and not isinstance(node.value, ast.Call | ast.Lambda):
             values.constants[node.targets[0].id] = values(node.value)
-    values.unresolved.clear()  # only what the operators use is reported
     dag_id, schedule, overrides, steps_by_task, lines, terminated = "", None, None, {}, {}, False
     tasks: dict[str, str] = {}
     for node in ast.walk(tree):
@@ -160,11 +156,17 @@ def read_dag(path: Path) -> Workflow:
         if not isinstance(steps, list):
             raise SourceError(f"{where}: the steps are computed at run time ({steps}); write them as a literal list")
         workflow.steps += steps_of(steps, where)
-    if workflow.cluster is not None and values.unresolved:
-        workflow.cluster = type(workflow.cluster)(
-            **{**workflow.cluster.__dict__, "unresolved": tuple(values.unresolved)}
-        )
-    workflow.notes += [
-        f"{source}: {item} is computed when the DAG runs; the assistant cannot read it" for item in values.unresolved
-    ]
+    used = _unresolved_in([overrides, list(steps_by_task.values()), schedule])
+    workflow.notes += [f"{value[13:-1]} is computed when the DAG runs; the assistant cannot read it" for value in used]
     return workflow
+
+
+def _unresolved_in(value: Any) -> list[str]:
+    """The values of what the operators use that only exist when the DAG runs."""
+    if isinstance(value, str):
+        return [value] if value.startswith(UNRESOLVED.split("{")[0]) else []
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in _unresolved_in(item)]
+    if isinstance(value, list):
+        return [found for item in value for found in _unresolved_in(item)]
+    return []

@@ -62,8 +62,6 @@ class Cluster:
     kerberos: bool = False
     security_configuration: str = ""
     provisioning_minutes: float | None = None  # measured: ReadyDateTime - CreationDateTime
-    # Settings the reader saw but could not evaluate (a DAG's computed values).
-    unresolved: tuple[str, ...] = ()
 
 
 @dataclass
