@@ -32,7 +32,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: schemas plan refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -45,6 +45,7 @@ help:
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make schemas          regenerate schemas/*.schema.json (editor validation of platform.yaml, pipelines)"
 	@echo "make plan [CONFIG=..] [CHECK=1]   simulate a day of every pipeline: plan/plan.json, plan.md, charts"
+	@echo "make migrate [SOURCES=... TEAM=... OUT=...] [CHECK=1]   EMR-on-EC2 steps/DAGs -> pipelines + report (docs/migration.md)"
 	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
 	@echo "make bench            synth benchmark (1-200 teams), then the planner with 1,000 pipelines x 5 jobs"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
@@ -185,6 +186,18 @@ bench: $(RUNTIME_STAMP)
 # overflow of the pod address space, a NodePool limit or a team quota.
 plan: $(PLAN_STAMP)
 	$(BIN)/python -m spark_platform.planner $(if $(CONFIG),--config "$(CONFIG)") --out plan $(if $(CHECK),--check)
+
+# EMR-on-EC2 pipelines (DAG files, RunJobFlow requests, aws emr CLI output) -> a team's pipelines
+# YAML and a report with the cost before and after (docs/migration.md). The defaults migrate the
+# worked example; CHECK=1 fails when the written files are stale.
+MIGRATE_EXAMPLE := examples/migrate-emr-on-ec2
+SOURCES ?= $(MIGRATE_EXAMPLE)/dags/nightly_sales_emr.py
+TEAM ?= analytics
+OUT ?= $(MIGRATE_EXAMPLE)/out
+BOOTSTRAP_DIR ?= $(MIGRATE_EXAMPLE)/bootstrap
+migrate: $(RUNTIME_STAMP)
+	$(BIN)/python -m spark_platform.migrate $(SOURCES) --team "$(TEAM)" --out "$(OUT)" \
+		$(if $(CONFIG),--config "$(CONFIG)") $(if $(BOOTSTRAP_DIR),--bootstrap-dir "$(BOOTSTRAP_DIR)") $(if $(CHECK),--check)
 
 # Rewrites spark_platform/jobs/prices/$(REGION).yaml from the Pricing API, DescribeInstanceTypes
 # and the spot price history; needs AWS credentials. Never run by the tests.

@@ -8,8 +8,8 @@ import copy
 import pytest
 
 from spark_platform.config import ConfigError, from_mapping
+from spark_platform.jobs.dag_package import dag_module
 from spark_platform.jobs.submission import GLUE_CATALOG_CONF, PLATFORM_SPARK_CONF_KEYS
-from spark_platform.orchestration.pipelines import dag_module
 
 from .iam import allows
 from .test_change_safety import ACCOUNT, BASE, synthesize_templates

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from spark_platform.config import ConfigError, OrchestrationConfig, from_mapping, sandbox_config
+from spark_platform.jobs.pipelines import check_pipelines
 from spark_platform.orchestration.airflow import mwaa_requirements
-from spark_platform.orchestration.pipelines import check_pipelines
 
 from .conftest import VARIANT
 

@@ -9,8 +9,9 @@ import pytest
 
 from spark_platform.config import ConfigError, from_mapping, sandbox_config
 from spark_platform.jobs.capacity import GIB, MIB, Resources
+from spark_platform.jobs.dag_package import pipeline_model
 from spark_platform.jobs.fit import pod_requests
-from spark_platform.orchestration.pipelines import _model, check_pipelines, job_spec, one_executor_pods
+from spark_platform.jobs.pipelines import check_pipelines, job_spec, one_executor_pods
 from spark_platform.planner.packing import fits
 from spark_platform.planner.plan import pool_models, simulate_day
 from spark_platform.planner.prices import price_table
@@ -214,7 +215,7 @@ def test_a_missing_region_table_falls_back_to_us_east_1_and_the_plan_says_so(san
 
 
 def test_expected_minutes_defaults_to_twenty_and_bad_values_name_the_field():
-    model = _model()
+    model = pipeline_model()
     assert (
         model.SparkJob(id="a", entry_point="a.py", job_type="t", release_label="emr-7.12.0-latest").expected_minutes
         == 20

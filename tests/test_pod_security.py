@@ -14,7 +14,7 @@ import json
 import pytest
 
 from spark_platform.jobs.emr_pods import LOG_SHIPPER
-from spark_platform.orchestration.pipelines import one_executor_pods
+from spark_platform.jobs.pipelines import one_executor_pods
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .pss import baseline_violations, restricted_violations, violations_by_container

@@ -12,7 +12,7 @@ import yaml
 
 from spark_platform.config import ConfigError, from_mapping, load_config
 from spark_platform.config.schemas import SCHEMA_DIR, main
-from spark_platform.orchestration.pipelines import dag_module
+from spark_platform.jobs.dag_package import pipeline_model
 
 from .conftest import ROOT
 
@@ -43,7 +43,7 @@ def test_every_example_platform_file_passes_the_schema_and_the_loader(path: Path
 def test_every_pipelines_file_passes_the_schema_and_the_dag_model(path: Path):
     data = yaml.safe_load(path.read_text())
     assert list(validator("pipeline.schema.json").iter_errors(data)) == []
-    assert dag_module("model").parse_pipelines(data, path.name)
+    assert pipeline_model().parse_pipelines(data, path.name)
     modeline = path.read_text().splitlines()[0]
     assert (path.parent / modeline.split("=", 1)[1]).resolve() == SCHEMA_DIR / "pipeline.schema.json"
 
@@ -73,5 +73,5 @@ def test_the_pipelines_schema_refuses_an_unknown_job_field_as_the_dag_model_does
     data = {"team": "t", "pipelines": [{"id": "p", "jobs": [{"id": "a", "entry_point": "a.py", "job_type": "x",
                                                           "release_label": "emr-7.12.0-latest", "executorz": 3}]}]}  # fmt: skip
     assert list(validator("pipeline.schema.json").iter_errors(data))
-    with pytest.raises(dag_module("model").PipelineError, match="unknown field 'executorz'"):
-        dag_module("model").parse_pipelines(data, "t.yaml")
+    with pytest.raises(pipeline_model().PipelineError, match="unknown field 'executorz'"):
+        pipeline_model().parse_pipelines(data, "t.yaml")

@@ -30,6 +30,8 @@ PACKAGE_DATA = {
     "spark_platform/kubernetes/pod_templates/driver.yaml",
     "spark_platform/kubernetes/pod_templates/executor.yaml",
     "spark_platform/jobs/instance_families.yaml",
+    "spark_platform/jobs/prices/emr-on-ec2-us-east-1.yaml",
+    "spark_platform/migrate/__main__.py",
     "spark_platform/dags/spark_platform_dags/model.py",
     "spark_platform/dags/pipelines/analytics.yaml",
 }

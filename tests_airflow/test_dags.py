@@ -82,6 +82,36 @@ def test_job_type_settings_come_with_the_image(dagbag):
     assert jars == "{{ spark_platform.team('analytics').artifacts_uri }}jars/report-udfs-1.4.2.jar"
 
 
+def test_a_jvm_job_names_its_main_class_and_an_image_local_entry_point_stays_as_it_is(dags_folder):
+    from spark_platform_dags.documents import PlatformDocuments
+    from spark_platform_dags.factory import build_dag, platform_settings
+
+    (pipeline,) = parse_pipelines(
+        {
+            "team": "analytics",
+            "pipelines": [
+                {
+                    "id": "pi",
+                    "jobs": [
+                        _job(
+                            "pi",
+                            entry_point="local:///usr/lib/spark/examples/jars/spark-examples.jar",
+                            main_class="org.apache.spark.examples.SparkPi",
+                            arguments=["10"],
+                        )
+                    ],
+                }
+            ],
+        },
+        "analytics.yaml",
+    )
+    settings = platform_settings(dags_folder)
+    dag = build_dag(pipeline, PlatformDocuments(name_prefix="spark", region="eu-west-1"), settings)
+    driver = dag.get_task("pi").job_driver["sparkSubmitJobDriver"]
+    assert driver["entryPoint"] == "local:///usr/lib/spark/examples/jars/spark-examples.jar"
+    assert driver["sparkSubmitParameters"].startswith("--class org.apache.spark.examples.SparkPi --conf ")
+
+
 def test_schedules_are_staggered_deterministically_across_the_hour(dagbag):
     marts = dagbag.dags["analytics__daily_marts"]
     upserts = dagbag.dags["ingestion__hourly_upserts"]
@@ -128,6 +158,7 @@ def _job(job_id: str, **extra) -> dict:
         ),
         ({"id": "p", "jobs": [_job("a", executorz=3)]}, r"unknown field 'executorz'"),
         ({"id": "p", "schedule": "every day", "jobs": [_job("a")]}, r"schedule: 'every day' is not hourly"),
+        ({"id": "p", "jobs": [_job("a", main_class="org example")]}, r"main_class: 'org example' is not a Java class"),
     ],
 )
 def test_bad_pipeline_definitions_fail_with_the_file_and_field_named(pipeline, message):

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from spark_platform.config.platform import PlatformConfig
-from spark_platform.orchestration.pipelines import dag_module
+from spark_platform.jobs.dag_package import pipeline_model
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -48,7 +48,7 @@ def platform_schema() -> dict:
 
 
 def pipeline_schema() -> dict:
-    model = dag_module("model")
+    model = pipeline_model()
     job = TypeAdapter(model.SparkJob).json_schema()
     job["additionalProperties"] = False
     # The parser turns arguments and spark_conf values into strings: numbers are fine in YAML.

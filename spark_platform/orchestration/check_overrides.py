@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-from spark_platform.orchestration.pipelines import dag_module
+from spark_platform.jobs.dag_package import pipeline_model
 
 
 def refused_overrides(document: dict[str, Any], overrides: dict[str, Any]) -> list[str]:
@@ -26,7 +26,7 @@ def refused_overrides(document: dict[str, Any], overrides: dict[str, Any]) -> li
         if entry.get("classification") != "spark-defaults":
             continue
         for key, value in sorted(entry.get("properties", {}).items()):
-            why = dag_module("model").refused_spark_setting(key)
+            why = pipeline_model().refused_spark_setting(key)
             if why and platform.get(key) != value and key != "spark.kubernetes.container.image":
                 refused.append(f"spark-defaults: sets {key!r}, which {why}; remove it or use the team document's value")
     return refused

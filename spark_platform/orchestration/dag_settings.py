@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from importlib import resources
 from pathlib import Path
 
 from spark_platform.images import JOB_TYPES
+from spark_platform.jobs.dag_package import DAGS_DIR
 from spark_platform.jobs.submission import PLATFORM_SPARK_CONF_KEYS, job_submitter_properties
-
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def _dags_dir() -> Path:
-    """The DAG package MWAA runs: ``orchestration/dags/`` in a checkout; in an installed wheel
-    the same files are package data at ``spark_platform/dags/`` (pyproject.toml maps them)."""
-    checkout = REPOSITORY_ROOT / "orchestration" / "dags"
-    if checkout.is_dir():
-        return checkout
-    return Path(str(resources.files("spark_platform") / "dags"))
-
-
-DAGS_DIR = _dags_dir()
 
 
 def platform_settings(*, name_prefix: str, region: str) -> dict:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from spark_platform.config import ConfigError, load_config
-from spark_platform.orchestration.pipelines import check_pipelines
+from spark_platform.jobs.pipelines import check_pipelines
 from spark_platform.planner.plan import simulate_day
 from spark_platform.planner.report import draw_charts, markdown, plan_document, write_json
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from spark_platform.config import PlatformConfig
 from spark_platform.jobs.fit import quantity
+from spark_platform.jobs.pipelines import team_objects
 from spark_platform.planner.packing import PoolModel
 from spark_platform.planner.prices import PriceTable, price_table
 from spark_platform.planner.simulate import Metrics, Simulation
 from spark_platform.planner.workload import MINUTES_PER_DAY, PlannedPipeline, plan_pipelines
-from spark_platform.tenancy.kubernetes import QUOTA_ONLY, namespace_manifests
 
 
 @dataclass
@@ -35,9 +35,7 @@ def pool_models(config: PlatformConfig, prices: PriceTable) -> dict[str, PoolMod
 def team_quotas(config: PlatformConfig) -> dict[str, tuple[int, int, int, int]]:
     quotas = {}
     for team in config.teams:
-        hard = next(
-            obj for obj in namespace_manifests(team, kubernetes_version=QUOTA_ONLY) if obj["kind"] == "ResourceQuota"
-        )["spec"]["hard"]
+        hard = next(obj for obj in team_objects(team)[2] if obj["kind"] == "ResourceQuota")["spec"]["hard"]
         quotas[team.name] = (
             round(quantity(hard["requests.cpu"]) * 1000),
             int(quantity(hard["requests.memory"])),

@@ -13,14 +13,13 @@ their node selector names (``jobs.fit.pool_of``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from types import ModuleType
 
 from spark_platform.config import PlatformConfig, TeamConfig
 from spark_platform.jobs.capacity import Resources
+from spark_platform.jobs.dag_package import schedule_module
 from spark_platform.jobs.emr_pods import JobSpec
 from spark_platform.jobs.fit import pod_requests, pool_of, quantity, with_limit_range_defaults
-from spark_platform.orchestration.pipelines import check_pipelines, dag_module, job_spec, one_executor_pods
-from spark_platform.tenancy.kubernetes import QUOTA_ONLY, namespace_manifests
+from spark_platform.jobs.pipelines import check_pipelines, job_spec, one_executor_pods, team_objects
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -62,10 +61,6 @@ class PlannedPipeline:
     jobs: tuple[PlannedJob, ...]
 
 
-def _schedule_module() -> ModuleType:
-    return dag_module("schedule")
-
-
 def _cron_field(text: str, low: int, high: int, where: str) -> list[int]:
     values: set[int] = set()
     for part in text.split(","):
@@ -104,7 +99,7 @@ def start_minutes(pipeline, *, stagger: bool = True) -> list[int]:
     if pipeline.schedule in ("hourly", "daily"):
         if not stagger:
             return list(range(0, MINUTES_PER_DAY, 60)) if pipeline.schedule == "hourly" else [pipeline.hour * 60]
-        cron = _schedule_module().staggered_schedule(pipeline.dag_id, pipeline.schedule, hour=pipeline.hour)
+        cron = schedule_module().staggered_schedule(pipeline.dag_id, pipeline.schedule, hour=pipeline.hour)
         return cron_minutes(cron, where)
     return cron_minutes(pipeline.schedule, where)
 
@@ -128,9 +123,7 @@ def _quota_use(pods, limit_range, executors: int) -> tuple[int, int, int, int]:
 def job_shape(config: PlatformConfig, team: TeamConfig, spec: JobSpec) -> JobShape:
     """The pods of one run of ``spec``: job runner and driver, then ``spec.executors`` executors."""
     pods = one_executor_pods(team, spec)
-    limit_range = next(
-        obj for obj in namespace_manifests(team, kubernetes_version=QUOTA_ONLY) if obj["kind"] == "LimitRange"
-    )
+    limit_range = next(obj for obj in team_objects(team)[2] if obj["kind"] == "LimitRange")
     groups = []
     for pod, count in ((pods.job_runner, 1), (pods.driver, 1), (pods.executors[0], spec.executors)):
         pool_name, _ = pool_of(pod, config.karpenter)

@@ -23,7 +23,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
-from spark_platform.orchestration.pipelines import check_pipelines, pipelines_dir
+from spark_platform.jobs.pipelines import check_pipelines, pipelines_dir
 from spark_platform.stacks.cluster_stack import ClusterStack
 from spark_platform.stacks.images_stack import ImagesStack
 from spark_platform.stacks.karpenter_stack import KarpenterStack

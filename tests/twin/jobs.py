@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.jobs.emr_pods import JobSpec
-from spark_platform.orchestration.pipelines import check_job_runs, check_pipelines, job_spec
+from spark_platform.jobs.pipelines import check_job_runs, check_pipelines, job_spec
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def _team(pipeline: Pipeline, field: str) -> str:
 
 
 def spark_submit_parameters(job: SparkJob) -> str:
+    main_class = [f"--class {job.main_class}"] if job.main_class else []
     conf = {
         "spark.executor.instances": str(job.executors),
         "spark.executor.memory": job.executor_memory,
@@ -51,12 +52,13 @@ def spark_submit_parameters(job: SparkJob) -> str:
         "spark.driver.memory": job.driver_memory,
         "spark.driver.cores": str(job.driver_cores),
     }
-    return " ".join(f"--conf {key}={value}" for key, value in conf.items())
+    return " ".join(main_class + [f"--conf {key}={value}" for key, value in conf.items()])
 
 
 def _artifact(pipeline: Pipeline, path: str) -> str:
-    """s3:// paths stay as they are; relative paths live under the team's artifacts prefix."""
-    return path if path.startswith("s3://") else _team(pipeline, "artifacts_uri") + path.lstrip("/")
+    """URIs (s3://, local:// inside the image) stay as they are; relative paths live under the
+    team's artifacts prefix."""
+    return path if "://" in path else _team(pipeline, "artifacts_uri") + path.lstrip("/")
 
 
 def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: dict[str, str], settings: dict) -> dict:

@@ -17,6 +17,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _RELEASE = re.compile(r"^emr-\d+\.\d+\.\d+-(latest|\d{8})$")
 _MEMORY = re.compile(r"^[1-9][0-9]*[mg]$")
 _CRON = re.compile(r"^(\S+\s+){4}\S+$")
+_MAIN_CLASS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")
 
 
 # The run time the capacity planner assumes for a job that states no expected_minutes.
@@ -30,10 +31,13 @@ class PipelineError(ValueError):
 @dataclass(frozen=True)
 class SparkJob:
     id: str
-    entry_point: str  # s3://... or a path under the team's artifacts prefix
+    entry_point: str  # s3://..., local:// (inside the image) or a path under the team's artifacts prefix
     job_type: str
     release_label: str
     arguments: tuple[str, ...] = ()
+    # The JVM application's main class (spark-submit --class); empty for PySpark entry points
+    # and for JARs whose manifest names it.
+    main_class: str = ""
     executors: int = 2
     executor_memory: str = "4g"
     executor_cores: int = 2
@@ -96,6 +100,8 @@ def _job(data: dict[str, Any], where: str) -> SparkJob:
             f"{where}.release_label",
             f"{job.release_label!r} is not an EMR on EKS release label such as emr-7.12.0-latest",
         )
+    if job.main_class and not _MAIN_CLASS.match(job.main_class):
+        raise _fail(f"{where}.main_class", f"{job.main_class!r} is not a Java class name such as org.example.Main")
     for name in ("executor_memory", "driver_memory"):
         if not _MEMORY.match(str(getattr(job, name))):
             raise _fail(f"{where}.{name}", f"{getattr(job, name)!r} must be a size such as 4g or 512m")

@@ -1,4 +1,10 @@
-"""Check the pipelines shipped with the DAGs against the platform configuration at synth time.
+"""Pipelines as the platform reads them, and the synth-time checks of every job they hold.
+
+The one place the synth checks, the capacity planner, the job-run twin, the migration assistant
+and the MWAA construct reach the job model from: the pipelines YAML (parsed by the DAG
+package's own ``model``, the same file MWAA runs, loaded here without Airflow), each job as
+EMR receives it (``job_spec``), the pods EMR creates for it (``one_executor_pods``) and whether
+they are admitted and fit a node (``check_job_runs``).
 
 A pipeline that names an unknown team, a release its team may not use, or an image that is
 not built fails ``cdk synth`` with the file and field named, instead of a DAG that fails in
@@ -8,19 +14,16 @@ Airflow at 3 a.m.
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.images import JOB_TYPES
+from spark_platform.jobs.dag_package import DAGS_DIR, REPOSITORY_ROOT, pipeline_model
 from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
-from spark_platform.orchestration.dag_settings import DAGS_DIR, REPOSITORY_ROOT
 from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
 
 SHIPPED_PIPELINES = "orchestration/dags/pipelines"
@@ -39,26 +42,9 @@ def pipelines_dir(config: PlatformConfig) -> Path:
     return base / path
 
 
-def dag_module(module: str) -> ModuleType:
-    """A module of the DAG package (model, schedule), loaded without Airflow and without putting
-    the dags folder on sys.path."""
-    name = f"spark_platform_dags_{module}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DAGS_DIR / "spark_platform_dags" / f"{module}.py")
-        assert spec and spec.loader
-        loaded = importlib.util.module_from_spec(spec)
-        sys.modules[name] = loaded
-        spec.loader.exec_module(loaded)
-    return sys.modules[name]
-
-
-def _model() -> ModuleType:
-    return dag_module("model")
-
-
 def check_pipelines(config: PlatformConfig) -> list:
     """The pipelines of ``orchestration.pipelines_dir``, checked; raises ConfigError on the first problem."""
-    model = _model()
+    model = pipeline_model()
     directory = pipelines_dir(config)
     if not directory.is_dir():
         raise ConfigError(f"orchestration.pipelines_dir: {directory} is not a directory")
