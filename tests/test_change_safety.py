@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from spark_platform import kubernetes_versions
+from spark_platform import emr_release_catalog, kubernetes_versions
 from spark_platform.config import from_mapping
-from spark_platform.images import registry
 from spark_platform.orchestration.dag_settings import DAGS_DIR
 from spark_platform.stacks import build_platform
 
@@ -339,7 +338,8 @@ def test_an_ami_release_rolls_system_nodes_and_drifts_karpenter_nodes_in_place(b
 
 
 def test_an_emr_base_build_bump_changes_only_the_image_tag_it_publishes(base_templates, tmp_path, monkeypatch):
-    monkeypatch.setitem(registry.PINNED_BASE_BUILDS, "7.12.0", "20261101")
+    row = emr_release_catalog.RELEASES["emr-7.12.0"]
+    monkeypatch.setitem(emr_release_catalog.RELEASES, "emr-7.12.0", dataclasses.replace(row, build="20261101"))
     outcome = plan(base_templates, synthesize_templates(copy.deepcopy(BASE), tmp_path))
     assert outcome.lost == [] and outcome.kubernetes_deletions == []
     assert {c.type for c in outcome.changes} <= {

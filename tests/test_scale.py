@@ -16,6 +16,7 @@ from spark_platform.config import (
     sandbox_config,
 )
 from spark_platform.config.teams import MAX_TEAMS_PER_STACK, TEAM_LIMITS
+from spark_platform.emr_release_catalog import RELEASES
 from spark_platform.tenancy.placement import (
     HEADROOM,
     MAX_POLICIES_PER_TEAM,
@@ -66,7 +67,10 @@ def worst_case_team(index: int, count: int) -> TeamConfig:
     return TeamConfig(
         name=name,
         namespace=f"n{index:02d}" + "x" * 60,
-        release_labels=tuple(f"emr-7.{minor}.0-latest" for minor in range(8, 8 + TEAM_LIMITS["release_labels"])),
+        # The longest labels of the catalog (the Spark 4 runtime's among them).
+        release_labels=tuple(
+            sorted((f"{family}-latest" for family in RELEASES), key=len, reverse=True)[: TEAM_LIMITS["release_labels"]]
+        ),
         s3_read=tuple(location("read", n) for n in range(TEAM_LIMITS["s3_read"])),
         s3_write=tuple(location("write", n) for n in range(TEAM_LIMITS["s3_write"])),
         glue_databases=tuple(f"d{index:02d}_{n:02d}_" + "x" * 57 for n in range(TEAM_LIMITS["glue_databases"])),

@@ -6,9 +6,9 @@ from pydantic import StrictStr
 from pydantic.dataclasses import dataclass
 
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, fail
-from spark_platform.emr_releases import ReleaseLabelError
+from spark_platform.emr_releases import ReleaseLabelError, support_status
 from spark_platform.images.job_types import UnknownJobTypeError, job_type
-from spark_platform.images.registry import UnpinnedReleaseError, pinned_base_image_tag
+from spark_platform.jobs.runtimes import image_problem
 
 DEFAULT_RELEASE_LABEL = "emr-7.12.0-latest"
 
@@ -22,12 +22,15 @@ class ImageConfig:
 
     def validate(self, field_path: str) -> None:
         try:
-            job_type(self.job_type, field_path=f"{field_path}.job_type")
+            kind = job_type(self.job_type, field_path=f"{field_path}.job_type")
             if not self.release_labels:
                 fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
             for index, label in enumerate(self.release_labels):
-                pinned_base_image_tag(label, field_path=f"{field_path}.release_labels[{index}]")
-        except (UnknownJobTypeError, ReleaseLabelError, UnpinnedReleaseError) as error:
+                support_status(label, field_path=f"{field_path}.release_labels[{index}]")
+                problem = image_problem(kind, label)
+                if problem:
+                    fail(f"{field_path}.release_labels[{index}]", f"{problem}; drop the release or widen the pins")
+        except (UnknownJobTypeError, ReleaseLabelError) as error:
             raise ConfigError(str(error)) from None
         if len(set(self.release_labels)) != len(self.release_labels):
             fail(f"{field_path}.release_labels", "lists the same release twice")

@@ -10,7 +10,7 @@ from pydantic.dataclasses import dataclass
 
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check_retention, fail, parse_cidr
 from spark_platform.config.images import DEFAULT_RELEASE_LABEL
-from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
+from spark_platform.emr_releases import ReleaseLabelError, support_status
 
 # Per-team caps: they bound a team's footprint in its stack, so placement can be a fixed
 # number of teams per stack and stay stable (see spark_platform/tenancy/placement.py).
@@ -167,9 +167,11 @@ class TeamConfig:
             fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
         for index, label in enumerate(self.release_labels):
             try:
-                parse_release_label(label, field_path=f"{field_path}.release_labels[{index}]")
+                support_status(label, field_path=f"{field_path}.release_labels[{index}]")
             except ReleaseLabelError as error:
                 raise ConfigError(str(error)) from None
+        if len(set(self.release_labels)) != len(self.release_labels):
+            fail(f"{field_path}.release_labels", "lists the same release twice")
         for kind in ("s3_read", "s3_write"):
             for index, location in enumerate(getattr(self, kind)):
                 if isinstance(location, S3Location):

@@ -6,9 +6,10 @@ package's own ``model``, the same file MWAA runs, loaded here without Airflow), 
 EMR receives it (``job_spec``), the pods EMR creates for it (``one_executor_pods``) and whether
 they are admitted and fit a node (``check_job_runs``).
 
-A pipeline that names an unknown team, a release its team may not use, or an image that is
-not built fails ``cdk synth`` with the file and field named, instead of a DAG that fails in
-Airflow at 3 a.m.
+A pipeline that names an unknown team, a release its team may not use, an image that is not
+built, or something the release cannot run (jobs/runtimes.py) fails ``cdk synth`` with the file
+and field named, instead of a DAG that fails in Airflow at 3 a.m. A job's shadow run on a
+candidate release is checked the same way, on that release.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from spark_platform.images import JOB_TYPES
 from spark_platform.jobs.dag_package import DAGS_DIR, REPOSITORY_ROOT, pipeline_model
 from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
+from spark_platform.jobs.runtimes import job_problems as runtime_problems
+from spark_platform.jobs.runtimes import runtime_spark_conf
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
@@ -53,7 +56,6 @@ def check_pipelines(config: PlatformConfig) -> list:
     except model.PipelineError as error:
         raise ConfigError(f"pipelines: {error}") from None
     teams = {team.name: team for team in config.teams}
-    images = {image.job_type: image for image in config.images}
     for pipeline in pipelines:
         where = f"pipelines: {pipeline.dag_id}"
         team = teams.get(pipeline.team)
@@ -62,33 +64,50 @@ def check_pipelines(config: PlatformConfig) -> list:
                 f"{where}: team {pipeline.team!r} is not in teams; add the team or remove its pipelines file"
             )
         for job in pipeline.jobs:
-            if job.release_label not in team.release_labels:
-                raise ConfigError(
-                    f"{where}.{job.id}.release_label: {job.release_label} is not among team {team.name}'s "
-                    f"release_labels ({', '.join(team.release_labels)})"
+            check_job_release(config, team, pipeline, job, job.release_label, where=f"{where}.{job.id}")
+            if job.shadow is not None:
+                check_job_release(
+                    config, team, pipeline, job, job.shadow.release_label, where=f"{where}.{job.id}.shadow"
                 )
-            image = images.get(job.job_type)
-            if image is None or job.release_label not in image.release_labels:
-                raise ConfigError(
-                    f"{where}.{job.id}: no {job.job_type} image is built for {job.release_label}; "
-                    "add the release to that job type under images"
-                )
-            check_job_runs(config, team, job_spec(pipeline, job), where=f"{where}.{job.id}")
     return pipelines
 
 
-def job_spec(pipeline, job) -> JobSpec:
-    """A pipeline job as EMR receives it: the job type's Spark settings, then the job's own."""
+def check_job_release(
+    config: PlatformConfig, team: TeamConfig, pipeline, job, release_label: str, *, where: str
+) -> None:
+    """Raise, naming the field, when ``job`` cannot run on ``release_label`` for ``team``."""
+    if release_label not in team.release_labels:
+        raise ConfigError(
+            f"{where}.release_label: {release_label} is not among team {team.name}'s "
+            f"release_labels ({', '.join(team.release_labels)})"
+        )
+    image = next((image for image in config.images if image.job_type == job.job_type), None)
+    if image is None or release_label not in image.release_labels:
+        raise ConfigError(
+            f"{where}: no {job.job_type} image is built for {release_label}; "
+            "add the release to that job type under images"
+        )
+    spec = job_spec(pipeline, job, release_label=release_label)
+    problems = runtime_problems(release_label, spec.spark_conf, job.extra_jars)
+    if problems:
+        raise ConfigError(f"{where}: {problems[0]}")
+    check_job_runs(config, team, spec, where=where)
+
+
+def job_spec(pipeline, job, *, release_label: str | None = None) -> JobSpec:
+    """A pipeline job as EMR receives it on its release (or on ``release_label``, for its shadow
+    run): the release's settings, the job type's, then the job's own."""
+    release_label = release_label or job.release_label
     return JobSpec(
-        name=f"{pipeline.dag_id}.{job.id}",
-        release_label=job.release_label,
+        name=f"{pipeline.dag_id}.{job.id}" + ("" if release_label == job.release_label else ".shadow"),
+        release_label=release_label,
         python=is_python(job.entry_point),
         executors=job.executors,
         executor_cores=job.executor_cores,
         executor_memory=job.executor_memory,
         driver_cores=job.driver_cores,
         driver_memory=job.driver_memory,
-        spark_conf={**JOB_TYPES[job.job_type].spark_conf, **job.spark_conf},
+        spark_conf={**runtime_spark_conf(release_label), **JOB_TYPES[job.job_type].spark_conf, **job.spark_conf},
     )
 
 

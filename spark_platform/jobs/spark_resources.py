@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from spark_platform.emr_releases import parse_release_label
+from spark_platform.emr_releases import ReleaseLabelError, runtime
 
 MIN_OVERHEAD_MIB = 384
 JVM_OVERHEAD_FACTOR = 0.10
@@ -80,10 +80,13 @@ def spark_container(
     spark_conf: Mapping[str, str],
 ) -> ContainerResources:
     """Requests and limits of the driver (``role="driver"``) or of one executor."""
-    major = int(parse_release_label(release_label).version.split(".")[0])
-    if major not in (6, 7):
+    try:
+        spark_major = runtime(release_label).spark_major
+    except ReleaseLabelError as error:
+        raise SparkSettingError(str(error)) from None
+    if spark_major not in (3, 4):
         raise SparkSettingError(
-            f"{release_label}: the Spark memory overhead of EMR {major}.x is not modelled; extend spark_platform/jobs/spark_resources.py"
+            f"{release_label}: the memory overhead of Spark {spark_major} is not modelled; extend spark_platform/jobs/spark_resources.py"
         )
     memory_mib = mebibytes(spark_conf.get(f"spark.{role}.memory", memory), setting=f"spark.{role}.memory")
     explicit = spark_conf.get(f"spark.{role}.memoryOverhead")
@@ -100,7 +103,13 @@ def spark_container(
                 ),
             )
         )
-        overhead = max(MIN_OVERHEAD_MIB, int(factor * memory_mib))
+        floor = MIN_OVERHEAD_MIB
+        minimum = spark_conf.get(f"spark.{role}.minMemoryOverhead") if spark_major >= 4 else None
+        if minimum is not None:
+            floor = mebibytes(
+                minimum if not str(minimum).isdigit() else f"{minimum}m", setting=f"spark.{role}.minMemoryOverhead"
+            )
+        overhead = max(floor, int(factor * memory_mib))
     pyspark_memory = spark_conf.get("spark.executor.pyspark.memory") if role == "executor" else None
     extra = mebibytes(pyspark_memory, setting="spark.executor.pyspark.memory") if pyspark_memory else 0
     cores_setting = f"spark.kubernetes.{role}.request.cores"

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from spark_platform.compliance import acknowledge_wildcard_resources
 from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name
+from spark_platform.emr_releases import warn_near_end_of_support
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.retention import keep
@@ -68,6 +69,7 @@ class SparkTeam(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = team
+        warn_near_end_of_support(self, team.release_labels, f"team {team.name}: release_labels")
         self._name_prefix = name_prefix
         prefix = team_prefix(team.name)
         stack = Stack.of(self)

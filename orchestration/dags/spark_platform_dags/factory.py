@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -65,7 +66,11 @@ def configuration_overrides(pipeline: Pipeline, job: SparkJob, job_type_conf: di
     """spark-defaults: the job type's settings, then the job's own, then what the platform owns
     (pod templates, decommissioning: read from the team document when the task renders). The
     emr-job-submitter classification puts EMR's job-runner pod on an on-demand driver node."""
-    properties = {**job_type_conf, **job.spark_conf}
+    # The release's own settings (the interpreter its job images hold the libraries for) first,
+    # then the job type's and the job's.
+    family = job.release_label.rsplit("-", 1)[0]  # emr-7.12.0-latest -> emr-7.12.0
+    release_conf = settings.get("release_spark_conf", {}).get(family, {})
+    properties = {**release_conf, **job_type_conf, **job.spark_conf}
     jars = [jar for jar in properties.get("spark.jars", "").split(",") if jar]
     jars += [_artifact(pipeline, jar) for jar in job.extra_jars]
     if jars:
@@ -114,33 +119,61 @@ def build_dag(pipeline: Pipeline, documents: PlatformDocuments, settings: dict) 
     tasks = {}
     with dag:
         for job in pipeline.jobs:
-            tasks[job.id] = EmrContainerOperator(
-                task_id=job.id,
-                name=f"{pipeline.dag_id}.{job.id}",
-                virtual_cluster_id=_team(pipeline, "virtual_cluster_id"),
-                execution_role_arn=_team(pipeline, "execution_role_arn"),
-                release_label=job.release_label,
-                job_driver={
-                    "sparkSubmitJobDriver": {
-                        "entryPoint": _artifact(pipeline, job.entry_point),
-                        "entryPointArguments": list(job.arguments),
-                        "sparkSubmitParameters": spark_submit_parameters(job),
-                    }
-                },
-                configuration_overrides=configuration_overrides(
-                    pipeline, job, _job_type_conf(settings["job_types"], pipeline, job), settings
-                ),
-                tags={"spark-platform": documents.name_prefix, "team": pipeline.team, "pipeline": pipeline.id},
-                deferrable=pipeline.deferrable,
-                # Wait for the job's end; killing the (non-deferred) task cancels the job run.
-                wait_for_completion=True,
-                poll_interval=30,
-                **emr_container_kwargs(job_retry_max_attempts=job.job_retry_max_attempts, region=documents.region),
-            )
+            tasks[job.id] = _operator(pipeline, job, documents, settings)
+            if job.shadow is not None:
+                # Same inputs on the candidate release, its own output prefix; nothing waits for it.
+                shadow = shadow_job(pipeline, job)
+                shadow_task = _operator(pipeline, shadow, documents, settings, shadow_of=job)
+                for upstream in job.depends_on:
+                    tasks[upstream] >> shadow_task
         for job in pipeline.jobs:
             for upstream in job.depends_on:
                 tasks[upstream] >> tasks[job.id]
     return dag
+
+
+SHADOW_SUFFIX = "__shadow"
+
+
+def shadow_job(pipeline: Pipeline, job: SparkJob) -> SparkJob:
+    """The shadow copy of ``job``: its candidate release, and its output under the team's data
+    prefix, ``shadow/<release>/<pipeline>/<job>/`` (rendered when the task runs)."""
+    release = job.shadow.release_label
+    output = _team(pipeline, "data_uri") + f"shadow/{release}/{pipeline.id}/{job.id}/"
+    return replace(
+        job, id=job.id + SHADOW_SUFFIX, release_label=release, arguments=job.shadow_arguments(output), shadow=None
+    )
+
+
+def _operator(
+    pipeline: Pipeline, job: SparkJob, documents: PlatformDocuments, settings: dict, shadow_of: SparkJob | None = None
+) -> EmrContainerOperator:
+    tags = {"spark-platform": documents.name_prefix, "team": pipeline.team, "pipeline": pipeline.id}
+    if shadow_of is not None:
+        tags["shadow-of"] = shadow_of.id
+    return EmrContainerOperator(
+        task_id=job.id,
+        name=f"{pipeline.dag_id}.{job.id}",
+        virtual_cluster_id=_team(pipeline, "virtual_cluster_id"),
+        execution_role_arn=_team(pipeline, "execution_role_arn"),
+        release_label=job.release_label,
+        job_driver={
+            "sparkSubmitJobDriver": {
+                "entryPoint": _artifact(pipeline, job.entry_point),
+                "entryPointArguments": list(job.arguments),
+                "sparkSubmitParameters": spark_submit_parameters(job),
+            }
+        },
+        configuration_overrides=configuration_overrides(
+            pipeline, job, _job_type_conf(settings["job_types"], pipeline, job), settings
+        ),
+        tags=tags,
+        deferrable=pipeline.deferrable,
+        # Wait for the job's end; killing the (non-deferred) task cancels the job run.
+        wait_for_completion=True,
+        poll_interval=30,
+        **emr_container_kwargs(job_retry_max_attempts=job.job_retry_max_attempts, region=documents.region),
+    )
 
 
 def _job_type_conf(job_types: dict[str, dict[str, str]], pipeline: Pipeline, job: SparkJob) -> dict[str, str]:
