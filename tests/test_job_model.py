@@ -30,6 +30,14 @@ def test_explicit_overhead_settings_win_and_pyspark_memory_is_added():
     assert container(python=True, **{"spark.executor.pyspark.memory": "2g"}).memory_mib == 16384 + 6553 + 2048
 
 
+def test_enabled_off_heap_memory_is_added_to_executors_only():
+    off_heap = {"spark.memory.offHeap.enabled": "true", "spark.memory.offHeap.size": "2g"}
+    assert container(**off_heap).memory_mib == 16384 + 1638 + 2048
+    assert container(**{**off_heap, "spark.memory.offHeap.enabled": "false"}).memory_mib == 16384 + 1638
+    assert container("driver", **off_heap).memory_mib == 16384 + 1638
+    assert container(**{**off_heap, "spark.memory.offHeap.size": "1073741824"}).memory_mib == 16384 + 1638 + 1024
+
+
 def test_cpu_request_follows_request_cores_and_a_cpu_limit_only_when_asked():
     assert container(cores=4).as_kubernetes()["requests"]["cpu"] == "4000m"
     assert "cpu" not in container(cores=4).as_kubernetes()["limits"]

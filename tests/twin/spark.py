@@ -1,4 +1,5 @@
-"""Real Spark 3.5.6 (the Spark of emr-7.12.0, from PyPI's pyspark) building a job's pods on the twin.
+"""Real Spark building a job's pods on the twin: the Spark of the job's EMR release, from PyPI's
+pyspark (3.5.6 for emr-7.12.0 in .venv-spark; 4.0.2 for emr-spark-8.0.0 in .venv-spark4).
 
 ``spark-submit --deploy-mode cluster`` makes the driver pod exactly as EMR's job runner does
 (it runs the same spark-submit); ``--deploy-mode client`` runs the driver here, so it asks the
@@ -25,18 +26,30 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from spark_platform.emr_releases import runtime
 from spark_platform.jobs.emr_pods import JobSpec
 
 from .api import Api
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SPARK_VENV = ROOT / ".venv-spark"
+# One environment per Spark line the catalog's releases run (Makefile: .venv-spark, .venv-spark4).
+SPARK_VENVS = {3: ROOT / ".venv-spark", 4: ROOT / ".venv-spark4"}
 
 
-def spark_home() -> Path:
-    homes = sorted(SPARK_VENV.glob("lib/python3*/site-packages/pyspark"))
+def spark_venv(release_label: str) -> Path:
+    return SPARK_VENVS[runtime(release_label).spark_major]
+
+
+def upstream_spark(release_label: str) -> str:
+    """The Apache Spark version under the release's (3.5.6-amzn-1 -> 3.5.6)."""
+    return runtime(release_label).spark.split("-")[0]
+
+
+def spark_home(release_label: str) -> Path:
+    venv = spark_venv(release_label)
+    homes = sorted(venv.glob("lib/python3*/site-packages/pyspark"))
     if not homes or not (homes[0] / "bin" / "spark-submit").exists():
-        raise RuntimeError(f"{SPARK_VENV} has no pyspark: run `make .venv-spark/.installed`")
+        raise RuntimeError(f"{venv} has no pyspark: run `make {venv.name}/.installed`")
     return homes[0]
 
 
@@ -98,7 +111,7 @@ def submit(
     settings = {
         **conf,
         "spark.kubernetes.namespace": namespace,
-        "spark.kubernetes.container.image": "spark:3.5.6",
+        "spark.kubernetes.container.image": f"spark:{upstream_spark(job.release_label)}",
         "spark.kubernetes.authenticate.submission.oauthToken": api.token,
         "spark.kubernetes.authenticate.oauthToken": api.token,
         "spark.kubernetes.trust.certificates": "true",
@@ -113,6 +126,8 @@ def submit(
     arguments = ["--master", f"k8s://{api.server}", "--deploy-mode", mode, "--name", "twin"]
     if mode == "client":
         settings["spark.driver.host"] = "127.0.0.1"
+        # The driver runs here: its Python is this environment's, not the image's interpreter.
+        settings["spark.pyspark.python"] = str(spark_venv(job.release_label) / "bin" / "python")
         if job.python:  # what a cluster-mode PySpark driver hands its executors
             settings.setdefault("spark.kubernetes.memoryOverheadFactor", "0.4")
     for key, value in sorted(settings.items()):
@@ -123,9 +138,10 @@ def submit(
         arguments.append("local:///opt/job.py")
     else:  # the submission client never opens the jar; the driver pod would
         arguments += ["--class", "com.example.Job", "local:///opt/job.jar"]
-    home = spark_home()
+    home = spark_home(job.release_label)
+    venv = spark_venv(job.release_label)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PYSPARK")}
-    environment.update(SPARK_HOME=str(home), JAVA_HOME=java_home(), PYSPARK_PYTHON=str(SPARK_VENV / "bin" / "python"))
+    environment.update(SPARK_HOME=str(home), JAVA_HOME=java_home(), PYSPARK_PYTHON=str(venv / "bin" / "python"))
     watch = PodWatch(api, namespace)
     process = subprocess.Popen(
         [str(home / "bin" / "spark-submit"), *arguments],
