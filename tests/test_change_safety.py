@@ -30,7 +30,8 @@ from .conftest import CDK_CONTEXT, ROOT
 
 ACCOUNT = "123456789012"
 
-# A platform one step behind on everything that has a next step: Kubernetes 1.35, Airflow 2.11.0.
+# A platform one step behind on everything that has a next step: Kubernetes 1.35, Airflow 2.11.0,
+# job roles on IRSA (as every team was before EKS Pod Identity; now chosen only when asked for).
 BASE: dict[str, Any] = {
     "name_prefix": "day2",
     "environment": {
@@ -58,12 +59,14 @@ BASE: dict[str, Any] = {
             # 7.11.0: a release no pipeline uses yet, which a day-2 change drops again.
             "release_labels": ["emr-7.12.0-latest", "emr-7.9.0-latest", "emr-7.11.0-latest"],
             "glue_databases": ["analytics_marts"],
+            "job_credentials": "irsa",
         },
         {
             "name": "ingestion",
             "namespace": "spark-ingestion",
             "release_labels": ["emr-7.12.0-latest"],
             "glue_databases": ["ingestion_raw", "ingestion_curated"],
+            "job_credentials": "irsa",
         },
     ],
     "tags": {"cost-center": "data-platform"},
@@ -113,6 +116,16 @@ def _set(path: str, value: Any) -> Callable[[dict, Path], None]:
         target[leaf] = value
 
     return change
+
+
+def _to_pod_identity(config: dict, _: Path) -> None:
+    """The team's releases all support Pod Identity: "auto" (the default) chooses it."""
+    del team(config, "analytics")["job_credentials"]
+
+
+def _add_spark_4_release(config: dict, _: Path) -> None:
+    config["images"][0]["release_labels"].append("emr-spark-8.0.0-latest")
+    team(config, "analytics")["release_labels"].append("emr-spark-8.0.0-latest")
 
 
 def _add_team(config: dict, _: Path) -> None:
@@ -170,6 +183,21 @@ CHANGES: dict[str, Day2Change] = {
         _add_release, must_update=("AWS::SSM::Parameter",), procedure="Onboard a team"
     ),
     "drop an EMR release from a team": Day2Change(_drop_release, must_update=("AWS::SSM::Parameter",)),
+    # The image catalog gains the release's image (and its lifecycle rule keeps it), the team
+    # document its label; jobs move to it one pipeline line at a time (docs/runtimes.md).
+    "add a Spark 4 release to a team": Day2Change(
+        _add_spark_4_release,
+        must_update=("AWS::SSM::Parameter", "AWS::ECR::Repository"),
+        procedure="Move a job to Spark 4",
+    ),
+    # The role's trust is updated in place (a new document, same role); the three associations are
+    # created in the teams stack's identities stack; the namespace manifest gains the rule to the
+    # Pod Identity agent. The virtual cluster, the role and every policy stay.
+    "move a team from IRSA to Pod Identity": Day2Change(
+        _to_pod_identity,
+        must_update=("AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "Custom::AWSCDK-EKS-KubernetesResource"),
+        procedure="Move a team to EKS Pod Identity",
+    ),
     "quota change": Day2Change(
         _set("team:analytics.quota", {"cpu": 800, "memory_gib": 3200, "pods": 3000}),
         must_update=("Custom::AWSCDK-EKS-KubernetesResource",),
@@ -372,6 +400,13 @@ def change_rows(base_templates, tmp_path_factory) -> list[str]:
             f"| {counts['delete']} | {counts['keep']} | {len(outcome.kubernetes_deletions)} |"
         )
     return rows
+
+
+def test_every_procedure_is_a_section_of_the_operations_guide():
+    sections = {
+        line[3:] for line in (ROOT / "docs" / "operations.md").read_text().splitlines() if line.startswith("## ")
+    }
+    assert {change.procedure for change in CHANGES.values() if change.procedure} <= sections
 
 
 def test_change_table(base_templates, tmp_path_factory):

@@ -48,5 +48,6 @@ def test_the_documented_example_configuration_synthesizes_offline(tmp_path):
         "dataplat-network",
         "dataplat-orchestration",
         "dataplat-teams-1",
+        "dataplat-teams-1-identities",
         "dataplat-tenancy",
     ]

@@ -23,6 +23,7 @@ from spark_platform.tenancy.placement import (
     OUTPUT_LIMIT,
     RESOURCE_LIMIT,
     STACK_BASE_TEMPLATE_BYTES,
+    TEAM_MAX_RESOURCES,
     TEAM_MAX_TEMPLATE_BYTES,
     TEMPLATE_BYTES_LIMIT,
     place_teams,
@@ -99,6 +100,21 @@ def test_a_full_stack_of_worst_case_teams_stays_within_80_percent_of_every_limit
     assert template_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM, template_file.stat().st_size
 
 
+def test_the_pod_identity_associations_of_a_full_stack_fit_their_own_stack(worst_case_stack):
+    """Three associations per team would push a teams stack past 80% of its 500 resources with 21
+    worst-case teams; they live in <prefix>-teams-<n>-identities, which holds them within 80% of
+    every limit, and the teams stack keeps exactly the resources it had."""
+    identities_file = worst_case_stack.directory / "spark-teams-1-identities.template.json"
+    identities = json.loads(identities_file.read_text())
+    types = [resource["Type"] for resource in identities["Resources"].values()]
+    assert types == ["AWS::EKS::PodIdentityAssociation"] * 3 * teams_per_stack()
+    assert len(types) <= RESOURCE_LIMIT * HEADROOM
+    assert identities_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM
+    teams = json.loads((worst_case_stack.directory / "spark-teams-1.template.json").read_text())["Resources"]
+    assert "AWS::EKS::PodIdentityAssociation" not in {resource["Type"] for resource in teams.values()}
+    assert len(teams) <= TEAM_MAX_RESOURCES * teams_per_stack()
+
+
 def test_worst_case_policies_fit_iam_and_the_assumed_policy_count(worst_case_stack):
     template = worst_case_stack.templates["spark-teams-1"]
     policies = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
@@ -165,7 +181,8 @@ def test_removing_a_team_from_the_middle_changes_only_the_stack_that_held_it(thr
     config, before = three_stacks
     middle = teams_per_stack() + 3  # in stack 2
     after = synthesize(replace(config, teams=config.teams[:middle] + config.teams[middle + 1 :]), tmp_path)
-    assert changed_templates(before, after) == ["spark-teams-2"]
+    # The team's stack and the stack of its Pod Identity associations, nothing else.
+    assert changed_templates(before, after) == ["spark-teams-2", "spark-teams-2-identities"]
 
 
 def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
@@ -174,7 +191,7 @@ def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
     assert changed_templates(before, reordered) == []
     added = TeamConfig(name="team-new", namespace="spark-team-new", stack=3)
     grown = synthesize(replace(config, teams=(added, *config.teams)), tmp_path / "grown")
-    assert changed_templates(before, grown) == ["spark-teams-3"]
+    assert changed_templates(before, grown) == ["spark-teams-3", "spark-teams-3-identities"]
 
 
 def test_worst_case_team_documents_fit_a_standard_ssm_parameter(worst_case_stack):

@@ -21,6 +21,7 @@ from spark_platform.config.teams import (
     TenancyConfig,
     glue_database_name,
     s3_location_parts,
+    uses_pod_identity,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "load_config",
     "s3_location_parts",
     "sandbox_config",
+    "uses_pod_identity",
 ]

@@ -10,7 +10,7 @@ from pydantic.dataclasses import dataclass
 
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check_retention, fail, parse_cidr
 from spark_platform.config.images import DEFAULT_RELEASE_LABEL
-from spark_platform.emr_releases import ReleaseLabelError, support_status
+from spark_platform.emr_releases import ReleaseLabelError, parse_release_label, support_status
 
 # Per-team caps: they bound a team's footprint in its stack, so placement can be a fixed
 # number of teams per stack and stay stable (see spark_platform/tenancy/placement.py).
@@ -142,6 +142,11 @@ class TeamConfig:
     executor_local_storage_gib: StrictInt = 80
     # Network destinations beyond the platform's defaults (same namespace, DNS, AWS APIs on 443).
     egress: tuple[EgressRule, ...] = ()
+    # How the job execution role reaches the job's pods: "pod_identity" (EKS Pod Identity
+    # associations), "irsa" (IAM roles for service accounts, the OIDC trust), or "auto": Pod
+    # Identity when every release of the team supports it (emr-7.3.0 and later), else IRSA. The
+    # team document states the outcome (job_credentials).
+    job_credentials: StrictStr = "auto"
     # The teams stack (<prefix>-teams-<stack>) that holds the team. Omitted: stack 1, which
     # works while every team fits one stack; past that every team names its stack, so adding,
     # removing or reordering teams never moves another (see spark_platform/tenancy/placement.py).
@@ -172,6 +177,16 @@ class TeamConfig:
                 raise ConfigError(str(error)) from None
         if len(set(self.release_labels)) != len(self.release_labels):
             fail(f"{field_path}.release_labels", "lists the same release twice")
+        if self.job_credentials not in JOB_CREDENTIALS:
+            fail(
+                f"{field_path}.job_credentials", f"{self.job_credentials!r} is not one of {', '.join(JOB_CREDENTIALS)}"
+            )
+        older = [label for label in self.release_labels if not parse_release_label(label).supports_pod_identity]
+        if self.job_credentials == "pod_identity" and older:
+            fail(
+                f"{field_path}.job_credentials",
+                f"pod_identity needs emr-7.3.0 or later, and {older[0]} is older; drop it or use irsa (or auto)",
+            )
         for kind in ("s3_read", "s3_write"):
             for index, location in enumerate(getattr(self, kind)):
                 if isinstance(location, S3Location):
@@ -192,6 +207,16 @@ class TeamConfig:
             if not 1 <= getattr(self, name) <= 10000:
                 fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")
         check_retention(f"{field_path}.log_retention_days", self.log_retention_days)
+
+
+JOB_CREDENTIALS = ("auto", "pod_identity", "irsa")
+
+
+def uses_pod_identity(team: TeamConfig) -> bool:
+    """Whether the team's job role is handed to its pods by EKS Pod Identity (else IRSA)."""
+    if team.job_credentials != "auto":
+        return team.job_credentials == "pod_identity"
+    return all(parse_release_label(label).supports_pod_identity for label in team.release_labels)
 
 
 def glue_database_name(name_prefix: str, database: str) -> str:

@@ -29,6 +29,7 @@ from spark_platform.stacks.images_stack import ImagesStack
 from spark_platform.stacks.karpenter_stack import KarpenterStack
 from spark_platform.stacks.network_stack import NetworkStack
 from spark_platform.stacks.orchestration_stack import OrchestrationStack
+from spark_platform.stacks.team_identities_stack import TeamIdentitiesStack
 from spark_platform.stacks.teams_stack import TeamsStack
 from spark_platform.stacks.tenancy_stack import TenancyStack
 from spark_platform.tenancy import ClusterAccess, SparkTeam
@@ -110,10 +111,16 @@ class SparkPlatform(Construct):
             oidc_provider_arn=eks_cluster.open_id_connect_provider.open_id_connect_provider_arn,
             oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
         )
+        # A team on IRSA references the cluster's OIDC provider from its stack. Exported whether or
+        # not one does: when the last IRSA team moves to Pod Identity, the cluster stack (deployed
+        # first) must not drop exports the teams stack still imports until its own update.
+        self.cluster.export_value(self._access.oidc_provider_arn)
+        self.cluster.export_value(self._access.oidc_issuer_url)
         self._team_configs: list[TeamConfig] = []
         self._validated_teams: list[TeamConfig] = []
         self.node.add_validation(_TeamsComplete(self))
         self.team_stacks: dict[int, TeamsStack] = {}
+        self.identity_stacks: dict[int, TeamIdentitiesStack] = {}
         self.teams: dict[str, SparkTeam] = {}
         self.orchestration: OrchestrationStack | None = None
         for stack in self.stacks:
@@ -163,7 +170,26 @@ class SparkPlatform(Construct):
             self.team_stacks[number] = stack
         spark_team = stack.add_team(team, role_name=self.config.job_role_name(team.name))
         self.teams[team.name] = spark_team
+        if spark_team.job_credentials == "pod_identity":
+            self._identities(number, stack).add_team(team, role_name=self.config.job_role_name(team.name))
         return spark_team
+
+    def _identities(self, number: int, teams_stack: TeamsStack) -> TeamIdentitiesStack:
+        """The Pod Identity associations' stack of teams stack ``number``, created on first use."""
+        stack = self.identity_stacks.get(number)
+        if stack is None:
+            stack = TeamIdentitiesStack(
+                self._scope,
+                f"{self.config.name_prefix}-teams-{number}-identities",
+                name_prefix=self.config.name_prefix,
+                environment=self.config.environment,
+                cluster_name=self.config.cluster_name,
+            )
+            # The roles (in the teams stack) exist before their associations, and outlive them.
+            stack.add_stack_dependency(teams_stack)
+            self._tag(stack)
+            self.identity_stacks[number] = stack
+        return stack
 
     def _placement(self) -> list[tuple[int, list[TeamConfig]]]:
         return place_teams(self._team_configs, self.config.tenancy.teams_per_stack)
@@ -227,7 +253,8 @@ class SparkPlatform(Construct):
         """Every stack of the platform, in creation order."""
         shared = [self.network, self.cluster, *([self.images] if self.images else []), self.karpenter, self.tenancy]
         teams = [self.team_stacks[number] for number in sorted(self.team_stacks)]
-        return shared + teams + ([self.orchestration] if self.orchestration else [])
+        identities = [self.identity_stacks[number] for number in sorted(self.identity_stacks)]
+        return shared + teams + identities + ([self.orchestration] if self.orchestration else [])
 
 
 @jsii.implements(IValidation)

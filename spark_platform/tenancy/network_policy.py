@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from spark_platform.config import NetworkConfig, TeamConfig
+from spark_platform.config import NetworkConfig, TeamConfig, uses_pod_identity
 from spark_platform.config.environment import POD_CIDR_PARENTS, PRIVATE_PARENTS
 from spark_platform.manifests import load_manifests
 
@@ -27,7 +27,8 @@ def kubernetes_service_ip(service_cidr: str) -> str:
 
 
 def network_policies(team: TeamConfig, network: NetworkConfig) -> list[dict[str, Any]]:
-    """Default deny, then same-namespace traffic, DNS, AWS APIs over HTTPS and the team's egress."""
+    """Default deny, then same-namespace traffic, DNS, AWS APIs over HTTPS, the Pod Identity agent
+    (Pod Identity teams) and the team's egress."""
     namespace = {("metadata", "namespace"): team.namespace}
     egress = [
         {
@@ -51,5 +52,7 @@ def network_policies(team: TeamConfig, network: NetworkConfig) -> list[dict[str,
             {**namespace, ("spec", "egress"): egress or [{}]},
         ],
     )
+    if not uses_pod_identity(team):  # the Pod Identity agent rule, for Pod Identity teams only
+        del policies[3]["spec"]["egress"][1]
     # No egress configured: no team-egress policy at all (an empty rule would allow everything).
     return policies if team.egress else policies[:-1]

@@ -23,7 +23,8 @@ HEADROOM = 0.8
 
 # CloudFormation resources of one team: namespace manifest, virtual cluster, log group, role,
 # SSM document, one per Glue database and one per managed policy (a team with many granted
-# locations needs several; see policy_packing.py).
+# locations needs several; see policy_packing.py). A Pod Identity team's three associations are
+# not counted here: they live in the teams stack's identities stack (stacks/team_identities_stack.py).
 TEAM_BASE_RESOURCES = 5
 MAX_POLICIES_PER_TEAM = 4
 TEAM_MAX_RESOURCES = TEAM_BASE_RESOURCES + TEAM_LIMITS["glue_databases"] + MAX_POLICIES_PER_TEAM

@@ -1,0 +1,44 @@
+"""The EKS Pod Identity associations of one teams stack: three per Pod Identity team.
+
+A teams stack holds at most 21 worst-case teams within 80% of CloudFormation's limits
+(tenancy/placement.py), and existing deployments pin their teams to stacks. Three associations
+per team would lower that number to 18, so they live in a stack of their own next to each teams
+stack, ``<prefix>-teams-<n>-identities``: at most 63 resources. It deploys after its teams stack
+(the roles exist first) and is only synthesized while one of that stack's teams uses Pod Identity.
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from spark_platform.config import EnvironmentConfig, TeamConfig
+from spark_platform.stacks.base import PlatformStack
+from spark_platform.tenancy.pod_identity import JobRoleAssociations
+
+
+class TeamIdentitiesStack(PlatformStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        environment: EnvironmentConfig,
+        cluster_name: str,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            environment=environment,
+            description=f"{name_prefix}: EKS Pod Identity associations of EMR on EKS job execution roles",
+            suppress_template_indentation=True,
+        )
+        self._cluster_name = cluster_name
+        self.teams: dict[str, JobRoleAssociations] = {}
+
+    def add_team(self, team: TeamConfig, *, role_name: str) -> JobRoleAssociations:
+        construct_id = "Team" + "".join(part.capitalize() for part in team.name.split("-"))
+        self.teams[team.name] = JobRoleAssociations(
+            self, construct_id, cluster_name=self._cluster_name, namespace=team.namespace, role_name=role_name
+        )
+        return self.teams[team.name]
