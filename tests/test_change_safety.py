@@ -21,14 +21,14 @@ import pytest
 from aws_cdk import App
 
 from spark_platform import emr_release_catalog, kubernetes_versions
-from spark_platform.config import from_mapping
-from spark_platform.orchestration.dag_settings import DAGS_DIR
+from spark_platform.config import from_mapping, sandbox_config
 from spark_platform.stacks import build_platform
 
 from .change_safety import STATEFUL, Plan, plan
 from .conftest import CDK_CONTEXT, ROOT
 
 ACCOUNT = "123456789012"
+BASE_PIPELINES = ROOT / "tests" / "day2_pipelines"
 
 # A platform one step behind on everything that has a next step: Kubernetes 1.35, Airflow 2.11.0,
 # job roles on IRSA (as every team was before EKS Pod Identity; now chosen only when asked for).
@@ -44,7 +44,8 @@ BASE: dict[str, Any] = {
         "endpoint_public_cidrs": ["198.51.100.0/24"],
         "admin_role": {"trusted_principal_arns": [f"arn:aws:iam::{ACCOUNT}:role/PlatformEngineers"]},
     },
-    "orchestration": {"airflow_version": "2.11.0"},
+    # Pipelines of that platform (Spark 3.5 only); the shipped ones use the Spark 4 runtime.
+    "orchestration": {"airflow_version": "2.11.0", "pipelines_dir": str(BASE_PIPELINES)},
     "images": [
         {
             "job_type": "pyspark-analytics",
@@ -89,7 +90,7 @@ def without_team(name: str) -> Callable[[dict, Path], None]:
     def change(config: dict, workdir: Path) -> None:
         config["teams"] = [entry for entry in config["teams"] if entry["name"] != name]
         pipelines = workdir / "pipelines"
-        shutil.copytree(DAGS_DIR / "pipelines", pipelines)
+        shutil.copytree(BASE_PIPELINES, pipelines)
         (pipelines / f"{name}.yaml").unlink()
         config["orchestration"]["pipelines_dir"] = str(pipelines)
 
@@ -256,7 +257,10 @@ CHANGES: dict[str, Day2Change] = {
         must_update=("AWS::Logs::LogGroup",),
     ),
     "MWAA class and workers": Day2Change(
-        _set("orchestration", {"airflow_version": "2.11.0", "environment_class": "mw1.medium", "max_workers": 20}),
+        _set(
+            "orchestration",
+            {**BASE["orchestration"], "environment_class": "mw1.medium", "max_workers": 20},
+        ),
         must_update=("AWS::MWAA::Environment",),
     ),
     "tags": Day2Change(
@@ -376,6 +380,25 @@ def test_an_emr_base_build_bump_changes_only_the_image_tag_it_publishes(base_tem
         "Custom::CDKBucketDeployment",
     }
     assert {c.action for c in outcome.changes} == {"update"}
+
+
+def test_moving_a_job_to_spark_4_is_one_pipeline_line_that_changes_only_the_dags(tmp_path):
+    """On a platform whose team and images have the Spark 4 runtime (the sandbox), a job moves by
+    its release_label line: only the DAGs MWAA reads change, nothing of the team or the cluster."""
+    config = dataclasses.asdict(sandbox_config())
+    pipelines = tmp_path / "pipelines"
+    shutil.copytree(ROOT / "orchestration" / "dags" / "pipelines", pipelines)
+    config["orchestration"]["pipelines_dir"] = str(pipelines)
+    before = synthesize_templates(copy.deepcopy(config), tmp_path / "before")
+    analytics = pipelines / "analytics.yaml"
+    text = analytics.read_text()
+    moved = text.replace("release_label: emr-7.9.0-latest", "release_label: emr-spark-8.0.0-latest", 1)
+    assert moved.count("\n") == text.count("\n") and moved != text  # one line changed
+    analytics.write_text(moved)
+    outcome = plan(before, synthesize_templates(config, tmp_path / "after"))
+    assert {(c.stack, c.type, c.action) for c in outcome.changes} == {
+        ("spark-orchestration", "Custom::CDKBucketDeployment", "update")
+    }
 
 
 def test_every_stateful_type_the_platform_creates_is_classified(base_templates):

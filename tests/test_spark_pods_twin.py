@@ -178,3 +178,45 @@ def test_pod_sizes(kube):
     # The one difference between the lines: Spark 4 honours the configurable floor.
     differ = {(c, r) for c in CASES for r in ("driver", "executor") if len({MEASURED[(c, x)][r] for x in RELEASES}) > 1}
     assert differ == {("overhead-floor", "driver"), ("overhead-floor", "executor")}
+
+
+def test_a_team_runs_a_spark_3_5_and_a_spark_4_job_side_by_side(kube, namespaces, sandbox, tmp_path):
+    """The sandbox's analytics jobs as their pipeline names them: sessions on emr-7.12.0 (Spark
+    3.5), its shadow run and campaign_mart on emr-spark-8.0.0 (Spark 4), submitted at once in the
+    team's namespace, each by the Spark of its own release. All are admitted together, each built
+    by its own Spark, each sized as the model says for its release."""
+    team = next(t for t in sandbox.config.teams if t.name == "analytics")
+    jobs = {
+        job.spec.name.split(".", 1)[1].replace(".", "-").replace("_", "-"): job.spec
+        for job in sample_jobs(sandbox.config)
+        if job.team.name == "analytics"
+        and job.spec.name.split(".", 1)[1] in ("sessions", "sessions.shadow", "campaign_mart")
+    }
+    assert {spark.upstream_spark(spec.release_label) for spec in jobs.values()} == {"3.5.6", "4.0.2"}
+    templates = {}
+    for role, template in (("driver", driver_template(team)), ("executor", executor_template(team))):
+        templates[role] = tmp_path / f"{role}.yaml"
+        templates[role].write_text(yaml.safe_dump(template))
+    conf = platform_spark_conf(
+        driver_template=str(templates["driver"]),
+        executor_template=str(templates["executor"]),
+        fallback_uri=f"s3://spark-data/teams/{team.name}/spark-fallback/",
+    )
+    limit_range = next(obj for obj in namespaces[team.name] if obj["kind"] == "LimitRange")
+    try:
+        drivers = spark.submit_together(kube.api, jobs, namespace=team.namespace, conf=conf, workdir=tmp_path)
+    finally:
+        reset_quota(kube.api, namespaces[team.name])
+    assert set(drivers) == set(jobs)
+    for name, spec in jobs.items():
+        driver = drivers[name]
+        assert driver["metadata"]["labels"]["spark-version"] == spark.upstream_spark(spec.release_label), name
+        model = job_pods(
+            replace(spec, executors=1),
+            namespace=team.namespace,
+            driver_template=driver_template(team),
+            executor_template=executor_template(team),
+            submitter_properties=job_submitter_properties(),
+        )
+        assert_same_spark_container(model.driver, driver, limit_range, f"{name} driver")
+        assert_same_placement(model.driver, driver, f"{name} driver")

@@ -362,7 +362,10 @@ def test_driver_is_protected_from_voluntary_disruption(sandbox):
 
 def test_teams_use_several_emr_releases_side_by_side(sandbox):
     releases = {team.name: team_document(sandbox, team.name)["release_labels"] for team in sandbox.config.teams}
-    assert releases == {"analytics": ["emr-7.12.0-latest", "emr-7.9.0-latest"], "ingestion": ["emr-7.12.0-latest"]}
+    assert releases == {
+        "analytics": ["emr-7.12.0-latest", "emr-7.9.0-latest", "emr-spark-8.0.0-latest"],  # Spark 3.5 and 4
+        "ingestion": ["emr-7.12.0-latest"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -92,18 +92,10 @@ class PodWatch:
         self._stopped = True
 
 
-def submit(
-    api: Api,
-    job: JobSpec,
-    *,
-    namespace: str,
-    conf: dict[str, str],
-    workdir: Path,
-    mode: str,
-    wait_for: int,
-    timeout: float = 90,
-) -> dict[str, dict[str, Any]]:
-    """Run spark-submit for ``job`` in ``mode`` and return the pods it created, by name."""
+def _command(
+    api: Api, job: JobSpec, *, namespace: str, conf: dict[str, str], workdir: Path, mode: str, name: str
+) -> tuple[list[str], dict[str, str]]:
+    """spark-submit's command line and environment for ``job`` in ``mode``, with the Spark of its release."""
     entry = workdir / "job.py"
     entry.write_text(
         "import time\nfrom pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\ntime.sleep(600)\n"
@@ -123,7 +115,7 @@ def submit(
         "spark.driver.memory": job.driver_memory,
         **job.spark_conf,
     }
-    arguments = ["--master", f"k8s://{api.server}", "--deploy-mode", mode, "--name", "twin"]
+    arguments = ["--master", f"k8s://{api.server}", "--deploy-mode", mode, "--name", name]
     if mode == "client":
         settings["spark.driver.host"] = "127.0.0.1"
         # The driver runs here: its Python is this environment's, not the image's interpreter.
@@ -142,25 +134,64 @@ def submit(
     venv = spark_venv(job.release_label)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PYSPARK")}
     environment.update(SPARK_HOME=str(home), JAVA_HOME=java_home(), PYSPARK_PYTHON=str(venv / "bin" / "python"))
+    return [str(home / "bin" / "spark-submit"), *arguments], environment
+
+
+def _run(api: Api, namespace: str, commands: list[tuple[list[str], dict, Path]], wait_for: int, timeout: float):
+    """Start every spark-submit at once, wait until the API server admitted ``wait_for`` pods of
+    the namespace, stop them, delete the pods and return them by name."""
     watch = PodWatch(api, namespace)
-    process = subprocess.Popen(
-        [str(home / "bin" / "spark-submit"), *arguments],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=environment,
-        cwd=workdir,
-    )
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        for command, env, cwd in commands
+    ]
     try:
         deadline = time.monotonic() + timeout
-        while len(watch.added) < wait_for and time.monotonic() < deadline and process.poll() is None:
+        while (
+            len(watch.added) < wait_for
+            and time.monotonic() < deadline
+            and any(process.poll() is None for process in processes)
+        ):
             time.sleep(0.2)
         time.sleep(0.5)
     finally:
-        process.kill()
-        output = process.communicate()[0].decode(errors="replace")
+        for process in processes:
+            process.kill()
+        output = "\n".join(process.communicate()[0].decode(errors="replace")[-3000:] for process in processes)
         watch.close()
     if len(watch.added) < wait_for:
-        raise AssertionError(f"spark-submit ({mode}) created {len(watch.added)} of {wait_for} pods:\n{output[-3000:]}")
+        raise AssertionError(f"spark-submit created {len(watch.added)} of {wait_for} pods:\n{output}")
     for pod in watch.added.values():
         api.delete(pod)
     return dict(watch.added)
+
+
+def submit(
+    api: Api,
+    job: JobSpec,
+    *,
+    namespace: str,
+    conf: dict[str, str],
+    workdir: Path,
+    mode: str,
+    wait_for: int,
+    timeout: float = 90,
+) -> dict[str, dict[str, Any]]:
+    """Run spark-submit for ``job`` in ``mode`` and return the pods it created, by name."""
+    command, env = _command(api, job, namespace=namespace, conf=conf, workdir=workdir, mode=mode, name="twin")
+    return _run(api, namespace, [(command, env, workdir)], wait_for, timeout)
+
+
+def submit_together(
+    api: Api, jobs: dict[str, JobSpec], *, namespace: str, conf: dict[str, str], workdir: Path, timeout: float = 120
+) -> dict[str, dict[str, Any]]:
+    """Submit ``jobs`` (by app name) at once in cluster mode, each with the Spark of its release,
+    and return their driver pods by app name: the jobs of one team side by side."""
+    commands = []
+    for name, job in jobs.items():
+        directory = workdir / name
+        directory.mkdir(parents=True, exist_ok=True)
+        command, env = _command(api, job, namespace=namespace, conf=conf, workdir=directory, mode="cluster", name=name)
+        commands.append((command, env, directory))
+    pods = _run(api, namespace, commands, len(jobs), timeout)
+    return {pod["metadata"]["labels"]["spark-app-name"]: pod for pod in pods.values()}
