@@ -77,6 +77,19 @@ CASES = ["pyspark-with-job-settings", "hudi-job-type-settings", "jvm", "overhead
 MEASURED: dict[tuple[str, str], dict[str, str]] = {}  # (case, release) -> role -> memory request
 
 
+def team_spark_conf(team, directory) -> dict[str, str]:
+    """What the platform puts into every job of ``team``, its pod templates written to ``directory``."""
+    templates = {}
+    for role, template in (("driver", driver_template(team)), ("executor", executor_template(team))):
+        templates[role] = directory / f"{role}.yaml"
+        templates[role].write_text(yaml.safe_dump(template))
+    return platform_spark_conf(
+        driver_template=str(templates["driver"]),
+        executor_template=str(templates["executor"]),
+        fallback_uri=f"s3://spark-data/teams/{team.name}/spark-fallback/",
+    )
+
+
 def spark_container(pod: dict) -> dict:
     return pod["spec"]["containers"][0]
 
@@ -108,15 +121,7 @@ def test_real_spark_builds_the_pods_the_model_predicts(kube, namespaces, sandbox
     job = cases(sandbox.config, release)[case]
     spec = replace(job.spec, executors=2)
     team = job.team
-    templates = {}
-    for role, template in (("driver", driver_template(team)), ("executor", executor_template(team))):
-        templates[role] = tmp_path / f"{role}.yaml"
-        templates[role].write_text(yaml.safe_dump(template))
-    conf = platform_spark_conf(
-        driver_template=str(templates["driver"]),
-        executor_template=str(templates["executor"]),
-        fallback_uri=f"s3://spark-data/teams/{team.name}/spark-fallback/",
-    )
+    conf = team_spark_conf(team, tmp_path)
     model: JobPods = job_pods(
         spec,
         namespace=team.namespace,
@@ -193,15 +198,7 @@ def test_a_team_runs_a_spark_3_5_and_a_spark_4_job_side_by_side(kube, namespaces
         and job.spec.name.split(".", 1)[1] in ("sessions", "sessions.shadow", "campaign_mart")
     }
     assert {spark.upstream_spark(spec.release_label) for spec in jobs.values()} == {"3.5.6", "4.0.2"}
-    templates = {}
-    for role, template in (("driver", driver_template(team)), ("executor", executor_template(team))):
-        templates[role] = tmp_path / f"{role}.yaml"
-        templates[role].write_text(yaml.safe_dump(template))
-    conf = platform_spark_conf(
-        driver_template=str(templates["driver"]),
-        executor_template=str(templates["executor"]),
-        fallback_uri=f"s3://spark-data/teams/{team.name}/spark-fallback/",
-    )
+    conf = team_spark_conf(team, tmp_path)
     limit_range = next(obj for obj in namespaces[team.name] if obj["kind"] == "LimitRange")
     try:
         drivers = spark.submit_together(kube.api, jobs, namespace=team.namespace, conf=conf, workdir=tmp_path)

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from spark_platform.config import EnvironmentConfig, TeamConfig
 from spark_platform.stacks.base import PlatformStack
+from spark_platform.stacks.teams_stack import team_construct_id
 from spark_platform.tenancy.pod_identity import JobRoleAssociations
 
 
@@ -37,8 +38,11 @@ class TeamIdentitiesStack(PlatformStack):
         self.teams: dict[str, JobRoleAssociations] = {}
 
     def add_team(self, team: TeamConfig, *, role_name: str) -> JobRoleAssociations:
-        construct_id = "Team" + "".join(part.capitalize() for part in team.name.split("-"))
         self.teams[team.name] = JobRoleAssociations(
-            self, construct_id, cluster_name=self._cluster_name, namespace=team.namespace, role_name=role_name
+            self,
+            team_construct_id(team.name),
+            cluster_name=self._cluster_name,
+            namespace=team.namespace,
+            role_name=role_name,
         )
         return self.teams[team.name]

@@ -42,7 +42,7 @@ class TeamsStack(PlatformStack):
     def add_team(self, team: TeamConfig, *, role_name: str) -> SparkTeam:
         spark_team = SparkTeam(
             self,
-            _construct_id(team.name),
+            team_construct_id(team.name),
             team=team,
             network=self._network,
             kubernetes_version=self._kubernetes_version,
@@ -65,5 +65,6 @@ class TeamsStack(PlatformStack):
         return spark_team
 
 
-def _construct_id(team_name: str) -> str:
+def team_construct_id(team_name: str) -> str:
+    """The id of a team's constructs in its stacks: TeamAnalytics (logical ids start with it)."""
     return "Team" + "".join(part.capitalize() for part in team_name.split("-"))
