@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 
 import pytest
+import yaml
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Annotations, Match
 
-from spark_platform.config import ConfigError, from_mapping
+from spark_platform.config import ConfigError, from_mapping, sandbox_config
 from spark_platform.emr_release_catalog import CHECKED, NOT_ON_EKS, RELEASES, RETIRED
 from spark_platform.emr_releases import (
     TODAY_VARIABLE,
@@ -23,6 +25,7 @@ from spark_platform.emr_releases import (
 )
 from spark_platform.images import JOB_TYPES
 from spark_platform.images.registry import pinned_base_image_tag
+from spark_platform.jobs.pipelines import check_pipelines
 from spark_platform.jobs.runtimes import REMOVED_IN_SPARK_4, image_problem, job_problems, runtime_spark_conf
 
 from .conftest import ROOT
@@ -209,3 +212,65 @@ def test_release_table():
     print("\n".join(release_rows()))
     documented = (ROOT / "docs" / "runtimes.md").read_text()
     assert [row for row in release_rows() if row not in documented] == []
+
+
+def pipelines_config(tmp_path, jobs: list[dict]) -> dict:
+    """The sandbox with one pipeline of analytics holding ``jobs``."""
+    directory = tmp_path / "pipelines"
+    directory.mkdir()
+    pipeline = {"team": "analytics", "pipelines": [{"id": "p", "jobs": jobs}]}
+    (directory / "analytics.yaml").write_text(yaml.safe_dump(pipeline))
+    config = dataclasses.asdict(sandbox_config())
+    config["orchestration"]["pipelines_dir"] = str(directory)
+    return config
+
+
+JOB = {
+    "id": "j",
+    "entry_point": "jobs/j.py",
+    "job_type": "pyspark-analytics",
+    "release_label": "emr-spark-8.0.0-latest",
+}
+
+
+@pytest.mark.parametrize(
+    ("job", "message"),
+    [
+        (
+            {**JOB, "extra_jars": ["jars/spark-xml_2.12-0.18.0.jar"]},
+            r"^pipelines: analytics__p\.j: jars/spark-xml_2\.12-0\.18\.0\.jar is built for Scala 2\.12; "
+            r"emr-spark-8\.0\.0-latest runs Spark 4\.0\.2-amzn-0 on Scala 2\.13: use its _2\.13 build$",
+        ),
+        (
+            {**JOB, "spark_conf": {"spark.sql.hive.verifyPartitionPath": "true"}},
+            r"^pipelines: analytics__p\.j: spark\.sql\.hive\.verifyPartitionPath was removed in Spark 4\.0\.0",
+        ),
+        (
+            {**JOB, "spark_conf": {"spark.pyspark.python": "/usr/bin/python3.9"}},
+            r"^pipelines: analytics__p\.j: spark\.pyspark\.python=/usr/bin/python3\.9: emr-spark-8\.0\.0-latest ships",
+        ),
+        (
+            # The shadow is checked on its own release: fine on 7.12, not on the Spark 4 candidate.
+            {
+                **JOB,
+                "release_label": "emr-7.12.0-latest",
+                "extra_jars": ["jars/deequ_2.12-2.0.7.jar"],
+                "arguments": ["--out", "s3://b/x/"],
+                "shadow": {"release_label": "emr-spark-8.0.0-latest", "output_argument": "--out"},
+            },
+            r"^pipelines: analytics__p\.j\.shadow: jars/deequ_2\.12-2\.0\.7\.jar is built for Scala 2\.12",
+        ),
+        (
+            {
+                **JOB,
+                "release_label": "emr-7.12.0-latest",
+                "arguments": ["--out", "s3://b/x/"],
+                "shadow": {"release_label": "emr-7.13.0-latest", "output_argument": "--out"},
+            },
+            r"^pipelines: analytics__p\.j\.shadow\.release_label: emr-7\.13\.0-latest is not among team analytics's",
+        ),
+    ],
+)
+def test_a_job_its_release_cannot_run_is_refused_at_synth_naming_the_job_and_the_reason(tmp_path, job, message):
+    with pytest.raises(ConfigError, match=message):
+        check_pipelines(from_mapping(pipelines_config(tmp_path, [job])))
