@@ -50,3 +50,18 @@ def test_the_documented_example_configuration_synthesizes_offline(tmp_path):
         "dataplat-teams-1",
         "dataplat-tenancy",
     ]
+
+
+def test_a_minimal_configuration_of_ones_own_synthesizes_without_the_sandboxs_pipelines(tmp_path):
+    """name_prefix, environment and who administers the cluster are enough; the sample pipelines
+    name the sandbox's teams and are not every configuration's default."""
+    from spark_platform.config import load_config
+
+    from .conftest import ROOT
+
+    config = load_config(str(ROOT / "examples" / "minimal.yaml"))
+    assert config.teams == () and config.orchestration.pipelines_dir is None
+    minimal = synthesize(config, tmp_path / "minimal")
+    assert "myspark-orchestration" in minimal.templates
+    staged = sorted(p.name for p in (minimal.directory / "mwaa-dags" / "pipelines").iterdir())
+    assert staged == [".keep"]

@@ -25,8 +25,10 @@ class OrchestrationConfig:
     """The MWAA environment that runs the teams' pipelines."""
 
     enabled: StrictBool = True
-    # Where the teams' pipeline files are (relative to the repository root, or absolute).
-    pipelines_dir: StrictStr = "orchestration/dags/pipelines"
+    # Where the teams' pipeline files are (relative to the repository root, or absolute). None:
+    # no pipelines yet, MWAA runs the DAG package alone. The sandbox uses the sample pipelines
+    # shipped with the DAGs, orchestration/dags/pipelines, whose teams only it has.
+    pipelines_dir: StrictStr | None = None
     airflow_version: StrictStr = DEFAULT_AIRFLOW_VERSION
     environment_class: StrictStr = "mw1.small"
     min_workers: StrictInt = 1
