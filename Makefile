@@ -32,7 +32,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: docs schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -44,6 +44,7 @@ help:
 	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make schemas          regenerate schemas/*.schema.json (editor validation of platform.yaml, pipelines)"
+	@echo "make docs             regenerate the schemas, docs/configuration.md and docs/api.md"
 	@echo "make plan [CONFIG=..] [CHECK=1]   simulate a day of every pipeline: plan/plan.json, plan.md, charts"
 	@echo "make migrate [SOURCES=... TEAM=... OUT=...] [CHECK=1]   EMR-on-EC2 steps/DAGs -> pipelines + report (docs/migration.md)"
 	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
@@ -153,6 +154,12 @@ format: $(DEV_STAMP)
 # Rewrites schemas/*.schema.json from the configuration models (tests/test_schemas.py fails when stale).
 schemas: $(RUNTIME_STAMP)
 	$(BIN)/python -m spark_platform.config.schemas
+
+# Every generated reference: the JSON Schemas, docs/configuration.md (from the models) and
+# docs/api.md (from the docstrings); tests fail when any is stale.
+docs: schemas
+	$(BIN)/python -m spark_platform.config.reference
+	$(BIN)/python scripts/api_reference.py
 
 snapshot-update: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update

@@ -247,6 +247,7 @@ class SparkTeam(Construct):
 
     @property
     def platform_spark_conf(self) -> dict[str, str]:
+        """The Spark settings every job of the team carries (pod templates, Glue catalog, ...)."""
         return platform_spark_conf(
             driver_template=self.pod_templates["driver"].s3_object_url,
             executor_template=self.pod_templates["executor"].s3_object_url,
