@@ -32,11 +32,11 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: docs schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: docs schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image images bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
-	@echo "make wheel            build the installable library into dist/ (README, Packaging)"
+	@echo "make wheel            build the installable library into dist/ (docs/library.md, Packaging)"
 	@echo "make test             lint + the whole offline test suite (CDK and Airflow)"
 	@echo "make test-airflow     only the DAG tests, on Airflow $(AIRFLOW_DEFAULT) and $(AIRFLOW_OLDEST) (MWAA's providers + moto)"
 	@echo "make test-airflow-matrix  the DAG tests on every accepted Airflow version ($(AIRFLOW_VERSIONS))"
@@ -53,6 +53,7 @@ help:
 	@echo "make check-versions   compare spark_platform/kubernetes_versions.py with what EKS offers (needs credentials)"
 	@echo "make redeploy-plan CONFIG=path.yaml   after cdk destroy: find what it kept, write retained/redeploy.sh (docs/operations.md)"
 	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
+	@echo "make images [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]   every job type for every configured release"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -181,6 +182,11 @@ redeploy-plan: synth $(AWS_STAMP)
 	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.retained --assembly cdk.out --out retained \
 		$(if $(CONFIG),--cdk-args "-c config=$(CONFIG)")
 
+# Every job type's image for every release the configuration lists (before the first job).
+images: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/build_image.py --all \
+		$(if $(CONFIG),--config "$(CONFIG)") $(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(DRY_RUN),--dry-run)
+
 image: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/build_image.py --job-type "$(JOB_TYPE)" --release "$(RELEASE)" \
 		$(if $(CONFIG),--config "$(CONFIG)") $(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(DRY_RUN),--dry-run)
@@ -189,7 +195,7 @@ bench: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_planner.py
 
-# A day of every team's pipelines, before deploying (README, "Capacity plan"). CHECK=1 fails on
+# A day of every team's pipelines, before deploying (docs/capacity-planning.md). CHECK=1 fails on
 # overflow of the pod address space, a NodePool limit or a team quota.
 plan: $(PLAN_STAMP)
 	$(BIN)/python -m spark_platform.planner $(if $(CONFIG),--config "$(CONFIG)") --out plan $(if $(CHECK),--check)

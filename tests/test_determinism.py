@@ -35,7 +35,9 @@ def test_a_concrete_account_and_region_need_no_lookup_either(variant):
     assert "dummy" not in json.dumps(variant.templates).lower()
 
 
-@pytest.mark.parametrize("example, prefix", [("platform.yaml", "dataplat"), ("staging.yaml", "dataplat-stg")])
+@pytest.mark.parametrize(
+    "example, prefix", [("platform.yaml", "dataplat"), ("staging.yaml", "dataplat-stg"), ("quickstart.yaml", "myspark")]
+)
 def test_the_documented_example_configurations_synthesize_offline(tmp_path, example, prefix):
     from spark_platform.config import load_config
 

@@ -240,7 +240,7 @@ class SparkTeam(Construct):
             "monitoring_configuration": self.monitoring_configuration,
             # What every submission of this team carries: the DAGs read both; an ad-hoc
             # `aws emr-containers start-job-run` passes them as the spark-defaults and
-            # emr-job-submitter classifications (README, "Submitting a job by hand").
+            # emr-job-submitter classifications (docs/orchestration.md, "Submitting a job by hand").
             "spark_conf": self.platform_spark_conf,
             "job_submitter": job_submitter_properties(),
         }
