@@ -257,10 +257,7 @@ CHANGES: dict[str, Day2Change] = {
         must_update=("AWS::Logs::LogGroup",),
     ),
     "MWAA class and workers": Day2Change(
-        _set(
-            "orchestration",
-            {**BASE["orchestration"], "environment_class": "mw1.medium", "max_workers": 20},
-        ),
+        lambda config, _: config["orchestration"].update(environment_class="mw1.medium", max_workers=20),
         must_update=("AWS::MWAA::Environment",),
     ),
     "tags": Day2Change(

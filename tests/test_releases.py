@@ -238,16 +238,16 @@ JOB = {
     [
         (
             {**JOB, "extra_jars": ["jars/spark-xml_2.12-0.18.0.jar"]},
-            r"^pipelines: analytics__p\.j: jars/spark-xml_2\.12-0\.18\.0\.jar is built for Scala 2\.12; "
-            r"emr-spark-8\.0\.0-latest runs Spark 4\.0\.2-amzn-0 on Scala 2\.13: use its _2\.13 build$",
+            r"analytics\.yaml: pipelines\[0\]\.jobs\[0\]: jars/spark-xml_2\.12-0\.18\.0\.jar is built for Scala 2\.12; "
+            r"emr-spark-8\.0\.0-latest runs Spark 4\.0\.2-amzn-0 on Scala 2\.13: use its _2\.13 build",
         ),
         (
             {**JOB, "spark_conf": {"spark.sql.hive.verifyPartitionPath": "true"}},
-            r"^pipelines: analytics__p\.j: spark\.sql\.hive\.verifyPartitionPath was removed in Spark 4\.0\.0",
+            r"analytics\.yaml: pipelines\[0\]\.jobs\[0\]: spark\.sql\.hive\.verifyPartitionPath was removed in Spark 4\.0\.0",
         ),
         (
             {**JOB, "spark_conf": {"spark.pyspark.python": "/usr/bin/python3.9"}},
-            r"^pipelines: analytics__p\.j: spark\.pyspark\.python=/usr/bin/python3\.9: emr-spark-8\.0\.0-latest ships",
+            r"analytics\.yaml: pipelines\[0\]\.jobs\[0\]: spark\.pyspark\.python=/usr/bin/python3\.9: emr-spark-8\.0\.0-latest ships",
         ),
         (
             # The shadow is checked on its own release: fine on 7.12, not on the Spark 4 candidate.
@@ -258,7 +258,7 @@ JOB = {
                 "arguments": ["--out", "s3://b/x/"],
                 "shadow": {"release_label": "emr-spark-8.0.0-latest", "output_argument": "--out"},
             },
-            r"^pipelines: analytics__p\.j\.shadow: jars/deequ_2\.12-2\.0\.7\.jar is built for Scala 2\.12",
+            r"analytics\.yaml: pipelines\[0\]\.jobs\[0\]\.shadow: jars/deequ_2\.12-2\.0\.7\.jar is built for Scala 2\.12",
         ),
         (
             {
@@ -267,7 +267,7 @@ JOB = {
                 "arguments": ["--out", "s3://b/x/"],
                 "shadow": {"release_label": "emr-7.13.0-latest", "output_argument": "--out"},
             },
-            r"^pipelines: analytics__p\.j\.shadow\.release_label: emr-7\.13\.0-latest is not among team analytics's",
+            r"analytics\.yaml: pipelines\[0\]\.jobs\[0\]\.shadow\.release_label: emr-7\.13\.0-latest is not among team analytics's",
         ),
     ],
 )

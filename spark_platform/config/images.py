@@ -18,9 +18,16 @@ class ImageConfig:
     """A job type's image and the EMR releases it is built for."""
 
     job_type: StrictStr
+    """A job type of spark_platform/images/job_types.py (``pyspark-analytics``,
+    ``hudi-ingestion``, ...); each has its ECR repository ``<prefix>/<job type>``."""
     release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
+    """EMR releases to build the image for (``emr-7.12.0-latest``, ``emr-spark-8.0.0-latest``),
+    each a release of the catalog (spark_platform/emr_release_catalog.py, docs/runtimes.md) whose
+    PySpark Python the job type's pins support; the image tag starts with the release."""
 
     def validate(self, field_path: str) -> None:
+        """Check the job type, and that every release is in the catalog, supported, and one the job
+        type can be built for."""
         try:
             kind = job_type(self.job_type, field_path=f"{field_path}.job_type")
             if not self.release_labels:

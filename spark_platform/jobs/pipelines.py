@@ -32,10 +32,12 @@ from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, execu
 SHIPPED_PIPELINES = "orchestration/dags/pipelines"
 
 
-def pipelines_dir(config: PlatformConfig) -> Path:
-    """Absolute paths as given; the default is the pipelines shipped with the DAGs (in a checkout
-    or the installed wheel); other relative paths are from the repository root in a checkout,
-    else from the current directory."""
+def pipelines_dir(config: PlatformConfig) -> Path | None:
+    """Absolute paths as given; the pipelines shipped with the DAGs (in a checkout or the installed
+    wheel) by their documented path; other relative paths are from the repository root in a
+    checkout, else from the current directory. None when no pipelines are configured."""
+    if config.orchestration.pipelines_dir is None:
+        return None
     path = Path(config.orchestration.pipelines_dir)
     if path.is_absolute():
         return path
@@ -46,52 +48,66 @@ def pipelines_dir(config: PlatformConfig) -> Path:
 
 
 def check_pipelines(config: PlatformConfig) -> list:
-    """The pipelines of ``orchestration.pipelines_dir``, checked; raises ConfigError on the first problem."""
+    """The pipelines of ``orchestration.pipelines_dir``, checked against the teams, the images and
+    what their pods need. Raises one ConfigError listing every problem of every file, each with the
+    file, the field path, the limit and the fix."""
     model = pipeline_model()
     directory = pipelines_dir(config)
+    if directory is None:
+        return []
     if not directory.is_dir():
         raise ConfigError(f"orchestration.pipelines_dir: {directory} is not a directory")
     try:
         pipelines = model.load_pipelines(directory)
     except model.PipelineError as error:
         raise ConfigError(f"pipelines: {error}") from None
-    teams = {team.name: team for team in config.teams}
-    for pipeline in pipelines:
-        where = f"pipelines: {pipeline.dag_id}"
-        team = teams.get(pipeline.team)
-        if team is None:
-            raise ConfigError(
-                f"{where}: team {pipeline.team!r} is not in teams; add the team or remove its pipelines file"
-            )
-        for job in pipeline.jobs:
-            check_job_release(config, team, pipeline, job, job.release_label, where=f"{where}.{job.id}")
-            if job.shadow is not None:
-                check_job_release(
-                    config, team, pipeline, job, job.shadow.release_label, where=f"{where}.{job.id}.shadow"
-                )
+    problems = [line for pipeline in pipelines for line in pipeline_problems(config, pipeline)]
+    if problems:
+        count = f"{len(problems)} problems:\n" if len(problems) > 1 else ""
+        raise ConfigError("pipelines: " + count + "\n".join(problems))
     return pipelines
 
 
-def check_job_release(
-    config: PlatformConfig, team: TeamConfig, pipeline, job, release_label: str, *, where: str
-) -> None:
-    """Raise, naming the field, when ``job`` cannot run on ``release_label`` for ``team``."""
+def pipeline_problems(config: PlatformConfig, pipeline) -> list[str]:
+    """What in ``pipeline`` the platform cannot run, one line each (empty: it runs)."""
+    teams = {team.name: (index, team) for index, team in enumerate(config.teams)}
+    where = pipeline.source or f"pipelines: {pipeline.dag_id}"
+    if pipeline.team not in teams:
+        known = ", ".join(sorted(teams)) or "none"
+        return [
+            f"{where.split(':')[0]}: team {pipeline.team!r} is not in teams (teams: {known}); "
+            "add the team or remove its pipelines file"
+        ]
+    index, team = teams[pipeline.team]
+    problems = []
+    for j, job in enumerate(pipeline.jobs):
+        at = f"{where}.jobs[{j}]"
+        problems += release_problems(config, (index, team), pipeline, job, job.release_label, at)
+        if job.shadow is not None:
+            problems += release_problems(config, (index, team), pipeline, job, job.shadow.release_label, f"{at}.shadow")
+    return problems
+
+
+def release_problems(config: PlatformConfig, indexed_team, pipeline, job, release_label: str, at: str) -> list[str]:
+    """Why ``job`` cannot run on ``release_label`` (its own, or its shadow's), one line each."""
+    index, team = indexed_team
+    problems = []
     if release_label not in team.release_labels:
-        raise ConfigError(
-            f"{where}.release_label: {release_label} is not among team {team.name}'s "
-            f"release_labels ({', '.join(team.release_labels)})"
+        problems.append(
+            f"{at}.release_label: {release_label} is not among team {team.name}'s release_labels "
+            f"({', '.join(team.release_labels)}); use one of them or add it to teams[{index}].release_labels"
         )
     image = next((image for image in config.images if image.job_type == job.job_type), None)
     if image is None or release_label not in image.release_labels:
-        raise ConfigError(
-            f"{where}: no {job.job_type} image is built for {release_label}; "
-            "add the release to that job type under images"
+        built = ", ".join(image.release_labels) if image else "none"
+        problems.append(
+            f"{at}.job_type: no {job.job_type} image is built for {release_label} (built: {built}); "
+            f"add the release to job type {job.job_type} under images"
         )
+        return problems
     spec = job_spec(pipeline, job, release_label=release_label)
-    problems = runtime_problems(release_label, spec.spark_conf, job.extra_jars)
-    if problems:
-        raise ConfigError(f"{where}: {problems[0]}")
-    check_job_runs(config, team, spec, where=where)
+    problems += [f"{at}: {problem}" for problem in runtime_problems(release_label, spec.spark_conf, job.extra_jars)]
+    return problems + [f"{at}{problem}" for problem in job_run_problems(config, team, spec)]
 
 
 def job_spec(pipeline, job, *, release_label: str | None = None) -> JobSpec:
@@ -118,15 +134,23 @@ def team_objects(team: TeamConfig) -> tuple[dict, dict, list]:
     return driver_template(team), executor_template(team), namespace_manifests(team, kubernetes_version=QUOTA_ONLY)
 
 
-def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:
-    """Raise, naming the job and the limit, when a pod of the job would be rejected or fit no node."""
+def job_run_problems(config: PlatformConfig, team: TeamConfig, spec: JobSpec) -> list[str]:
+    """Why a pod of the job would be rejected or fit no node, each starting with the field path
+    below the job (".spark_conf: ..." or ": the executor pod ...")."""
     conf = tuple(sorted(spec.spark_conf.items()))
     try:
         problems = _job_problems(config.karpenter, team, replace(spec, name="", spark_conf=()), conf)
     except SparkSettingError as error:
-        raise ConfigError(f"{where}.spark_conf: {error}") from None
+        return [f".spark_conf: {error}"]
+    return [f": {problem}" for problem in problems]
+
+
+def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:
+    """Raise, naming the job and every limit it breaks, when a pod of the job would be rejected or
+    fit no node."""
+    problems = job_run_problems(config, team, spec)
     if problems:
-        raise ConfigError(f"{where}: {problems[0]}")
+        raise ConfigError("\n".join(f"{where}{problem}" for problem in problems))
 
 
 def one_executor_pods(team: TeamConfig, spec: JobSpec) -> JobPods:

@@ -26,7 +26,7 @@ class OrchestrationStack(PlatformStack):
         vpc_cidr: str,
         network: SparkVpc,
         access_logs: s3.IBucket,
-        pipelines: Path,
+        pipelines: Path | None,
     ) -> None:
         super().__init__(
             scope,
