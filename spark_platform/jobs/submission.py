@@ -98,7 +98,33 @@ GLUE_CATALOG_CONF = {
 }
 
 
-def platform_spark_conf(*, driver_template: str, executor_template: str, fallback_uri: str) -> dict[str, str]:
+# Container log rotation (EMR on EKS Development Guide, "Using Spark container log rotation";
+# API reference, ContainerLogRotationConfiguration: rotationSize 2KB-2GB as an integer and a unit,
+# maxFilesToKeep 1-50; EMR 6.11.0 and later, next to s3MonitoringConfiguration). A long job's
+# stdout and stderr otherwise grow without bound on the node's disk. The pod templates reserve
+# POD_LOG_HEADROOM_GIB (1 GiB) of ephemeral storage for logs: 2 streams x 5 files x 50 MB stays
+# well inside it (tests/test_observability.py checks the arithmetic).
+CONTAINER_LOG_ROTATION = {"rotationSize": "50MB", "maxFilesToKeep": 5}
+CONTAINER_LOG_ROTATION_SINCE = (6, 11, 0)
+
+# The job's team context, published by the platform in every team's spark-defaults: where the
+# team's data lives and how its Glue databases are named, so a job needs no arguments to find them
+# (orchestration/artifacts/*/jobs/*.py read them with spark.conf.get). Spark keeps unknown
+# spark.* settings in its configuration and ignores them otherwise.
+TEAM_CONTEXT_PREFIX = "spark.sparkplatform."
+
+
+def team_context_conf(*, team: str, data_uri: str, glue_database_prefix: str) -> dict[str, str]:
+    return {
+        f"{TEAM_CONTEXT_PREFIX}team": team,
+        f"{TEAM_CONTEXT_PREFIX}dataUri": data_uri,
+        f"{TEAM_CONTEXT_PREFIX}glueDatabasePrefix": glue_database_prefix,
+    }
+
+
+def platform_spark_conf(
+    *, driver_template: str, executor_template: str, fallback_uri: str, team_context: dict[str, str] | None = None
+) -> dict[str, str]:
     """The spark-defaults a job may not change (see REFUSED_SPARK_SETTINGS in the DAG model)."""
     return {
         "spark.kubernetes.driver.podTemplateFile": driver_template,
@@ -106,7 +132,15 @@ def platform_spark_conf(*, driver_template: str, executor_template: str, fallbac
         **ENCRYPTION_CONF,
         **decommissioning_conf(fallback_uri),
         **GLUE_CATALOG_CONF,
+        **(team_context or {}),
     }
 
 
-PLATFORM_SPARK_CONF_KEYS = tuple(platform_spark_conf(driver_template="", executor_template="", fallback_uri=""))
+PLATFORM_SPARK_CONF_KEYS = tuple(
+    platform_spark_conf(
+        driver_template="",
+        executor_template="",
+        fallback_uri="",
+        team_context=team_context_conf(team="", data_uri="", glue_database_prefix=""),
+    )
+)
