@@ -180,7 +180,7 @@ redeploy-plan: synth $(AWS_STAMP)
 TIMEOUT_MINUTES ?= 30
 smoke: synth $(AWS_STAMP)
 	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.smoke --assembly cdk.out --timeout-minutes $(TIMEOUT_MINUTES) \
-		$(foreach team,$(TEAM_FILTER),--team $(team))
+		$(foreach team,$(SMOKE_TEAMS),--team $(team))
 
 image: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/build_image.py --job-type "$(JOB_TYPE)" --release "$(RELEASE)" \

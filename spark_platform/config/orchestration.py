@@ -27,6 +27,9 @@ class OrchestrationConfig:
     enabled: StrictBool = True
     # Where the teams' pipeline files are (relative to the repository root, or absolute).
     pipelines_dir: StrictStr = "orchestration/dags/pipelines"
+    # The teams' job scripts and jars: <team>/ is uploaded to the team's artifacts prefix on deploy
+    # (teams/<team>/ of the artifacts bucket); a team without a folder here uploads its own.
+    artifacts_dir: StrictStr = "orchestration/artifacts"
     airflow_version: StrictStr = DEFAULT_AIRFLOW_VERSION
     environment_class: StrictStr = "mw1.small"
     min_workers: StrictInt = 1

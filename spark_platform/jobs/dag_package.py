@@ -30,6 +30,18 @@ def _dags_dir() -> Path:
 DAGS_DIR = _dags_dir()
 
 
+def _artifacts_dir() -> Path:
+    """The sample pipelines' job scripts: ``orchestration/artifacts/`` in a checkout, package data
+    ``spark_platform/artifacts/`` in the wheel."""
+    checkout = REPOSITORY_ROOT / "orchestration" / "artifacts"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("spark_platform") / "artifacts"))
+
+
+ARTIFACTS_DIR = _artifacts_dir()
+
+
 PACKAGE = "spark_platform_dags"
 
 

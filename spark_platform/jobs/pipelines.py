@@ -19,7 +19,7 @@ from pathlib import Path
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.images import JOB_TYPES
-from spark_platform.jobs.dag_package import DAGS_DIR, REPOSITORY_ROOT, pipeline_model
+from spark_platform.jobs.dag_package import ARTIFACTS_DIR, DAGS_DIR, REPOSITORY_ROOT, pipeline_model
 from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
@@ -27,6 +27,7 @@ from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
 
 SHIPPED_PIPELINES = "orchestration/dags/pipelines"
+SHIPPED_ARTIFACTS = "orchestration/artifacts"
 
 
 def pipelines_dir(config: PlatformConfig) -> Path:
@@ -42,6 +43,42 @@ def pipelines_dir(config: PlatformConfig) -> Path:
     return base / path
 
 
+def artifacts_dir(config: PlatformConfig) -> Path:
+    """Resolved like pipelines_dir; the default is the sample jobs shipped with the DAGs."""
+    path = Path(config.orchestration.artifacts_dir)
+    if path.is_absolute():
+        return path
+    if path == Path(SHIPPED_ARTIFACTS):
+        return ARTIFACTS_DIR
+    base = REPOSITORY_ROOT if (REPOSITORY_ROOT / "orchestration").is_dir() else Path.cwd()
+    return base / path
+
+
+def team_artifacts(config: PlatformConfig) -> dict[str, Path]:
+    """The folder of each configured team in artifacts_dir (uploaded to teams/<team>/ on deploy)."""
+    directory = artifacts_dir(config)
+    teams = {team.name for team in config.teams}
+    return (
+        {path.name: path for path in sorted(directory.iterdir()) if path.is_dir() and path.name in teams}
+        if directory.is_dir()
+        else {}
+    )
+
+
+def _check_artifact(folders: dict[str, Path], pipeline, job, where: str) -> None:
+    """A team whose scripts come from artifacts_dir must find every relative path of its jobs there
+    (the day-one sample pipelines named scripts nobody had written)."""
+    folder = folders.get(pipeline.team)
+    if folder is None:
+        return
+    for field, path in (("entry_point", job.entry_point), *(("extra_jars", jar) for jar in job.extra_jars)):
+        if "://" not in path and not (folder / path.lstrip("/")).is_file():
+            raise ConfigError(
+                f"{where}.{field}: {path} is not in {folder} (uploaded to the team's artifacts prefix on deploy); "
+                "add the file or give an s3:// location"
+            )
+
+
 def check_pipelines(config: PlatformConfig) -> list:
     """The pipelines of ``orchestration.pipelines_dir``, checked; raises ConfigError on the first problem."""
     model = pipeline_model()
@@ -54,6 +91,7 @@ def check_pipelines(config: PlatformConfig) -> list:
         raise ConfigError(f"pipelines: {error}") from None
     teams = {team.name: team for team in config.teams}
     images = {image.job_type: image for image in config.images}
+    folders = team_artifacts(config)
     for pipeline in pipelines:
         where = f"pipelines: {pipeline.dag_id}"
         team = teams.get(pipeline.team)
@@ -74,6 +112,7 @@ def check_pipelines(config: PlatformConfig) -> list:
                     "add the release to that job type under images"
                 )
             check_job_runs(config, team, job_spec(pipeline, job), where=f"{where}.{job.id}")
+            _check_artifact(folders, pipeline, job, f"{where}.{job.id}")
     return pipelines
 
 

@@ -23,7 +23,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
-from spark_platform.jobs.pipelines import check_pipelines, pipelines_dir
+from spark_platform.jobs.pipelines import check_pipelines, pipelines_dir, team_artifacts
 from spark_platform.stacks.cluster_stack import ClusterStack
 from spark_platform.stacks.images_stack import ImagesStack
 from spark_platform.stacks.karpenter_stack import KarpenterStack
@@ -218,6 +218,8 @@ class SparkPlatform(Construct):
             network=self.network.network,
             access_logs=self.tenancy.storage.access_logs,
             pipelines=pipelines_dir(config),
+            artifacts_key=self.tenancy.storage.key,
+            team_artifacts=team_artifacts(config),
         )
         self._tag(self.orchestration)
         return self.orchestration
