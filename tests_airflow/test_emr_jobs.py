@@ -154,7 +154,7 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
     assert monitoring["cloudWatchMonitoringConfiguration"]["logGroupName"] == "/emr-on-eks/spark/analytics"
     assert monitoring["s3MonitoringConfiguration"]["logUri"] == f"s3://spark-logs-{ACCOUNT}-{REGION}/teams/analytics/"
     assert monitoring["persistentAppUI"] == "ENABLED"
-    assert request["tags"] == {"spark-platform": "spark", "team": "analytics", "pipeline": "daily_marts"}
+    assert request["tags"] == {"spark-platform": "spark", "spark-platform/team": "analytics", "pipeline": "daily_marts"}
     assert teams  # the documents came from the synthesized templates
 
 

@@ -130,7 +130,7 @@ def test_the_smoke_request_is_the_one_the_dag_sends(assembly, account):
     monitoring = request["configurationOverrides"]["monitoringConfiguration"]
     assert monitoring["containerLogRotationConfiguration"] == {"rotationSize": "50MB", "maxFilesToKeep": 5}
     assert monitoring["persistentAppUI"] == "ENABLED"
-    assert request["tags"] == {"spark-platform": "spark", "team": "ingestion", "pipeline": "hourly_upserts"}
+    assert request["tags"] == {"spark-platform": "spark", "spark-platform/team": "ingestion", "pipeline": "hourly_upserts"}
     assert request["retryPolicyConfiguration"] == {"maxAttempts": 3}
 
 

@@ -13,6 +13,7 @@ from dataclasses import field
 from pydantic import StrictStr, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
+from spark_platform.config.alerts import ObservabilityConfig
 from spark_platform.config.cluster import ClusterConfig, SystemNodesConfig
 from spark_platform.config.environment import EnvironmentConfig, NetworkConfig
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, config_error, fail
@@ -47,6 +48,7 @@ class PlatformConfig:
     tenancy: TenancyConfig = field(default_factory=TenancyConfig)
     teams: tuple[TeamConfig, ...] = ()
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
+    observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
     tags: dict[StrictStr, StrictStr] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -64,7 +66,8 @@ class PlatformConfig:
         if len(set(names)) != len(names):
             fail("images", "lists the same job type twice; put all its releases in one entry")
         for index, team in enumerate(self.teams):
-            team.validate(f"teams[{index}]")
+            team.validate(f"teams[{index}]", self.environment.region)
+        self.observability.validate(self.environment.region)
         names = {team.name for team in self.teams}
         for index, team in enumerate(self.teams):
             for other in team.read_team_data:

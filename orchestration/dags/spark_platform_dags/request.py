@@ -110,7 +110,7 @@ def job_type_conf(job_types: dict[str, dict[str, str]], pipeline: Pipeline, job:
 def job_run_tags(pipeline: Pipeline, name_prefix: str) -> dict[str, str]:
     """The job run's tags: the platform's scoping (MWAA may only start tagged runs) and the
     cost-allocation tags that split EMR on EKS charges per team (docs/observability.md)."""
-    return {"spark-platform": name_prefix, "team": pipeline.team, "pipeline": pipeline.id}
+    return {"spark-platform": name_prefix, "spark-platform/team": pipeline.team, "pipeline": pipeline.id}
 
 
 def start_job_run_request(
