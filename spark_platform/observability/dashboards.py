@@ -186,7 +186,7 @@ def platform_widgets(
             cw.GraphWidget(
                 title="Spot interruptions and rebalance recommendations",
                 left=[
-                    aws_metric("AWS/Events", "MatchedEvents", {"RuleName": rule}, statistic="Sum", label=label)
+                    aws_metric("AWS/Events", "TriggeredRules", {"RuleName": rule}, statistic="Sum", label=label)
                     for label, rule in interruption_rules.items()
                 ],
                 width=12,

@@ -46,7 +46,7 @@ AWS_METRICS = {
         Metric("AWS/EKS", "scheduler_pending_pods_UNSCHEDULABLE", ("ClusterName",), _EKS),
         Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", ("QueueName",), _SQS),
         Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", ("QueueName",), _SQS),
-        Metric("AWS/Events", "MatchedEvents", ("RuleName",), _EVENTS),
+        Metric("AWS/Events", "TriggeredRules", ("RuleName",), _EVENTS),
         Metric("AWS/Events", "FailedInvocations", ("RuleName",), _EVENTS),
         Metric("AWS/Lambda", "Errors", ("FunctionName",), _LAMBDA),
         Metric("AmazonMWAA", "TaskInstanceFailures", ("Function", "Environment"), _MWAA),
