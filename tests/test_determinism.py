@@ -46,6 +46,8 @@ def test_the_documented_example_configuration_synthesizes_offline(tmp_path):
         "dataplat-images",
         "dataplat-karpenter",
         "dataplat-network",
+        "dataplat-observability",
+        "dataplat-observability-1",
         "dataplat-orchestration",
         "dataplat-teams-1",
         "dataplat-tenancy",

@@ -29,9 +29,11 @@ def ran(tmp_path_factory):
     contexts = {
         team.name: {
             "conf": team_context_conf(
-                team=team.name,
-                data_uri=f"file://{workdir}/data/teams/{team.name}/",
-                glue_database_prefix=glue_database_name(config.name_prefix, ""),
+                {
+                    "team": team.name,
+                    "data_uri": f"file://{workdir}/data/teams/{team.name}/",
+                    "glue_database_prefix": glue_database_name(config.name_prefix, ""),
+                }
             ),
             "databases": [glue_database_name(config.name_prefix, database) for database in team.glue_databases],
         }

@@ -19,7 +19,7 @@ import pytest
 
 from spark_platform.config import ConfigError, from_mapping
 from spark_platform.config.teams import POD_LOG_HEADROOM_GIB
-from spark_platform.jobs.submission import CONTAINER_LOG_ROTATION, TEAM_CONTEXT_PREFIX
+from spark_platform.jobs.submission import CONTAINER_LOG_ROTATION, TEAM_CONTEXT_PREFIX, team_context_conf
 from spark_platform.observability import events as job_events
 from spark_platform.observability.cost import COLLECTION_INTERVAL_SECONDS, vcpu_hours, vcpu_hours_expression
 from spark_platform.observability.metrics import AWS_METRICS, PLATFORM_METRICS, platform_namespace
@@ -466,14 +466,14 @@ def test_the_team_document_tells_where_alerts_go_the_spark_ui_is_and_the_team_co
         for r in sandbox.resources("AWS::SSM::Parameter").values()
         if r["Properties"].get("Name") == "/spark/teams/analytics"
     ]
-    assert document["alerts_topic_arn"].endswith(":spark-analytics-alerts")
+    assert document["alerts_topic"] == "spark-analytics-alerts"
     assert "Spark UI" in document["spark_ui"]
     assert document["monitoring_configuration"]["containerLogRotationConfiguration"] == CONTAINER_LOG_ROTATION
     assert document["monitoring_configuration"]["persistentAppUI"] == "ENABLED"
-    context = {k: v for k, v in document["spark_conf"].items() if k.startswith(TEAM_CONTEXT_PREFIX)}
+    context = team_context_conf(document)
     assert context[TEAM_CONTEXT_PREFIX + "team"] == "analytics"
     assert context[TEAM_CONTEXT_PREFIX + "dataUri"] == document["data_uri"]
-    assert context[TEAM_CONTEXT_PREFIX + "glueDatabasePrefix"] == document["glue_database_prefix"]
+    assert context[TEAM_CONTEXT_PREFIX + "glueDatabasePrefix"] == document["glue_database_prefix"] == "spark_"
 
 
 def test_the_job_events_log_group_is_kept_with_its_key(sandbox):

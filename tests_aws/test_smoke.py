@@ -126,11 +126,17 @@ def test_the_smoke_request_is_the_one_the_dag_sends(assembly, account):
     )
     for key, value in document["spark_conf"].items():
         assert defaults["properties"][key] == value
+    assert defaults["properties"]["spark.sparkplatform.dataUri"] == document["data_uri"]
+    assert defaults["properties"]["spark.sparkplatform.team"] == "ingestion"
     assert submitter == {"classification": "emr-job-submitter", "properties": document["job_submitter"]}
     monitoring = request["configurationOverrides"]["monitoringConfiguration"]
     assert monitoring["containerLogRotationConfiguration"] == {"rotationSize": "50MB", "maxFilesToKeep": 5}
     assert monitoring["persistentAppUI"] == "ENABLED"
-    assert request["tags"] == {"spark-platform": "spark", "spark-platform/team": "ingestion", "pipeline": "hourly_upserts"}
+    assert request["tags"] == {
+        "spark-platform": "spark",
+        "spark-platform/team": "ingestion",
+        "pipeline": "hourly_upserts",
+    }
     assert request["retryPolicyConfiguration"] == {"maxAttempts": 3}
 
 

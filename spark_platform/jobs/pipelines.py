@@ -55,7 +55,12 @@ def artifacts_dir(config: PlatformConfig) -> Path:
 
 
 def team_artifacts(config: PlatformConfig) -> dict[str, Path]:
-    """The folder of each configured team in artifacts_dir (uploaded to teams/<team>/ on deploy)."""
+    """The folder of each configured team in artifacts_dir (uploaded to teams/<team>/ on deploy).
+    The shipped scripts belong to the shipped pipelines: with other pipelines they are used only
+    when artifacts_dir is configured too."""
+    orchestration = config.orchestration
+    if orchestration.artifacts_dir == SHIPPED_ARTIFACTS and orchestration.pipelines_dir != SHIPPED_PIPELINES:
+        return {}
     directory = artifacts_dir(config)
     teams = {team.name for team in config.teams}
     return (

@@ -107,24 +107,24 @@ GLUE_CATALOG_CONF = {
 CONTAINER_LOG_ROTATION = {"rotationSize": "50MB", "maxFilesToKeep": 5}
 CONTAINER_LOG_ROTATION_SINCE = (6, 11, 0)
 
-# The job's team context, published by the platform in every team's spark-defaults: where the
-# team's data lives and how its Glue databases are named, so a job needs no arguments to find them
-# (orchestration/artifacts/*/jobs/*.py read them with spark.conf.get). Spark keeps unknown
-# spark.* settings in its configuration and ignores them otherwise.
+# The job's team context: Spark settings every submission carries, from fields of the team document
+# (setting -> document field), so a job finds its team's data and Glue databases without arguments
+# (orchestration/artifacts/*/jobs/*.py read them with spark.conf.get). Spark keeps unknown spark.*
+# settings in its configuration and ignores them otherwise; a job may not set them itself.
 TEAM_CONTEXT_PREFIX = "spark.sparkplatform."
+TEAM_CONTEXT = {
+    f"{TEAM_CONTEXT_PREFIX}team": "team",
+    f"{TEAM_CONTEXT_PREFIX}dataUri": "data_uri",
+    f"{TEAM_CONTEXT_PREFIX}glueDatabasePrefix": "glue_database_prefix",
+}
 
 
-def team_context_conf(*, team: str, data_uri: str, glue_database_prefix: str) -> dict[str, str]:
-    return {
-        f"{TEAM_CONTEXT_PREFIX}team": team,
-        f"{TEAM_CONTEXT_PREFIX}dataUri": data_uri,
-        f"{TEAM_CONTEXT_PREFIX}glueDatabasePrefix": glue_database_prefix,
-    }
+def team_context_conf(document: dict[str, str]) -> dict[str, str]:
+    """The team context settings of a team document (its fields named by TEAM_CONTEXT)."""
+    return {key: document[field] for key, field in TEAM_CONTEXT.items()}
 
 
-def platform_spark_conf(
-    *, driver_template: str, executor_template: str, fallback_uri: str, team_context: dict[str, str] | None = None
-) -> dict[str, str]:
+def platform_spark_conf(*, driver_template: str, executor_template: str, fallback_uri: str) -> dict[str, str]:
     """The spark-defaults a job may not change (see REFUSED_SPARK_SETTINGS in the DAG model)."""
     return {
         "spark.kubernetes.driver.podTemplateFile": driver_template,
@@ -132,15 +132,7 @@ def platform_spark_conf(
         **ENCRYPTION_CONF,
         **decommissioning_conf(fallback_uri),
         **GLUE_CATALOG_CONF,
-        **(team_context or {}),
     }
 
 
-PLATFORM_SPARK_CONF_KEYS = tuple(
-    platform_spark_conf(
-        driver_template="",
-        executor_template="",
-        fallback_uri="",
-        team_context=team_context_conf(team="", data_uri="", glue_database_prefix=""),
-    )
-)
+PLATFORM_SPARK_CONF_KEYS = tuple(platform_spark_conf(driver_template="", executor_template="", fallback_uri=""))

@@ -55,4 +55,4 @@ def monitoring_configuration(team: Any, *, log_group: str, logs_uri: str) -> dic
 def spark_ui_hint() -> str:
     """Where a job run's persistent Spark UI is (persistentAppUI ENABLED): EMR on EKS serves it from
     the console; no API returns its address (see docs/observability.md)."""
-    return "EMR console > Virtual clusters > the team's cluster > Job runs > Spark UI"
+    return "EMR console > virtual cluster > job run > Spark UI"

@@ -12,6 +12,7 @@ from spark_platform.jobs.submission import (
     CONTAINER_LOG_ROTATION,
     CONTAINER_LOG_ROTATION_SINCE,
     PLATFORM_SPARK_CONF_KEYS,
+    TEAM_CONTEXT,
     job_submitter_properties,
 )
 
@@ -25,6 +26,8 @@ def platform_settings(*, name_prefix: str, region: str) -> dict:
         # Placement of EMR's job-runner pod, and the spark-defaults each team document holds.
         "job_submitter": job_submitter_properties(),
         "platform_spark_conf_keys": list(PLATFORM_SPARK_CONF_KEYS),
+        # Spark setting -> team document field: where each job finds its team's data and databases.
+        "team_context": dict(TEAM_CONTEXT),
         # Rotation of the Spark containers' stdout/stderr, on the releases that support it.
         "container_log_rotation": dict(CONTAINER_LOG_ROTATION),
         "container_log_rotation_since": list(CONTAINER_LOG_ROTATION_SINCE),

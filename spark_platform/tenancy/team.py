@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aws_cdk import ArnFormat, Aws, CfnOutput, Stack, Stage
+from aws_cdk import Aws, CfnOutput, Stack, Stage
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_emrcontainers as emrc
 from aws_cdk import aws_glue as glue
@@ -18,12 +18,7 @@ from constructs import Construct
 
 from spark_platform.compliance import acknowledge_wildcard_resources
 from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name
-from spark_platform.jobs.submission import (
-    FALLBACK_FOLDER,
-    job_submitter_properties,
-    platform_spark_conf,
-    team_context_conf,
-)
+from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.observability.names import alerts_topic_name, monitoring_configuration, spark_ui_hint
 from spark_platform.retention import keep
@@ -200,10 +195,9 @@ class SparkTeam(Construct):
         self.monitoring_configuration = monitoring_configuration(
             team, log_group=self.log_group.log_group_name, logs_uri=self.logs_uri
         )
-        # The team's alert topic lives in its observability stack (spark_platform/observability/).
-        self.alerts_topic_arn = stack.format_arn(
-            service="sns", resource=alerts_topic_name(name_prefix, team.name), arn_format=ArnFormat.NO_RESOURCE_NAME
-        )
+        # The team's alert topic, in its observability stack (spark_platform/observability/); by
+        # name: the document must stay within a standard parameter's 4 KB for the largest team.
+        self.alerts_topic = alerts_topic_name(name_prefix, team.name)
         self.catalog = ssm.StringParameter(
             self,
             "Catalog",
@@ -243,7 +237,7 @@ class SparkTeam(Construct):
             # names, keeps the document within a standard SSM parameter's 4 KB.
             "glue_database_prefix": glue_database_name(self._name_prefix, ""),
             "monitoring_configuration": self.monitoring_configuration,
-            "alerts_topic_arn": self.alerts_topic_arn,
+            "alerts_topic": self.alerts_topic,
             "spark_ui": spark_ui_hint(),
             # What every submission of this team carries: the DAGs read both; an ad-hoc
             # `aws emr-containers start-job-run` passes them as the spark-defaults and
@@ -258,11 +252,6 @@ class SparkTeam(Construct):
             driver_template=self.pod_templates["driver"].s3_object_url,
             executor_template=self.pod_templates["executor"].s3_object_url,
             fallback_uri=f"{self.data_uri}{FALLBACK_FOLDER}",
-            team_context=team_context_conf(
-                team=self.team.name,
-                data_uri=self.data_uri,
-                glue_database_prefix=glue_database_name(self._name_prefix, ""),
-            ),
         )
 
     def _template_asset(self, construct_id: str, file_name: str, template: dict[str, Any]) -> assets.Asset:

@@ -75,6 +75,7 @@ def configuration_overrides(
         {
             "spark.kubernetes.container.image": resolve.image(job.job_type, job.release_label),
             **{key: resolve.team_conf(pipeline.team, key) for key in settings["platform_spark_conf_keys"]},
+            **{key: resolve.team(pipeline.team, field) for key, field in settings.get("team_context", {}).items()},
         }
     )
     monitoring: dict[str, Any] = {
