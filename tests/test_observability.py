@@ -100,6 +100,16 @@ def test_the_platform_team_hears_of_every_teams_failures_and_records_every_event
     assert not eventbridge.matches(record, not_a_job_role)
 
 
+def test_the_platform_wildcard_cannot_tell_a_prefix_from_its_extension(sandbox):
+    """Documented limit (docs/observability.md): `spark-dev`'s teams match `spark`'s platform rule;
+    a team rule names its role exactly and does not."""
+    assert states_matched(pattern(sandbox, "spark-platform-job-failures"), OTHER_ENVIRONMENT_ROLE) == {
+        "FAILED",
+        "CANCELLED",
+    }
+    assert states_matched(pattern(sandbox, "spark-analytics-job-failures"), OTHER_ENVIRONMENT_ROLE) == set()
+
+
 def test_the_long_running_watch_gets_the_run_its_team_and_threshold_from_the_event(sandbox):
     (target,) = rules(sandbox)["spark-analytics-job-running"]["Targets"]
     transformer = target["InputTransformer"]

@@ -17,6 +17,7 @@ from constructs import Construct
 from spark_platform.config import EnvironmentConfig, ObservabilityConfig, TeamConfig
 from spark_platform.karpenter import Karpenter
 from spark_platform.network import SparkVpc
+from spark_platform.observability.names import job_events_log_group_name
 from spark_platform.observability.platform import PlatformObservability
 from spark_platform.observability.team import TeamObservability
 from spark_platform.stacks.base import PlatformStack
@@ -111,7 +112,7 @@ class TeamsObservabilityStack(PlatformStack):
             watch_role_arn=platform.watch.events_role.role_arn,
             dead_letter_arn=platform.dead_letters.queue_arn,
             cluster_name=self._cluster_name,
-            job_events_log_group=platform.job_events.log_group_name,
+            job_events_log_group=job_events_log_group_name(self._name_prefix),
         )
         self.teams[team.name] = observed
         return observed
