@@ -32,11 +32,11 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: smoke schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image bench clean
+.PHONY: docs smoke smoke-offline schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image images bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
-	@echo "make wheel            build the installable library into dist/ (README, Packaging)"
+	@echo "make wheel            build the installable library into dist/ (docs/library.md, Packaging)"
 	@echo "make test             lint + the whole offline test suite (CDK and Airflow)"
 	@echo "make test-airflow     only the DAG tests, on Airflow $(AIRFLOW_DEFAULT) and $(AIRFLOW_OLDEST) (MWAA's providers + moto)"
 	@echo "make test-airflow-matrix  the DAG tests on every accepted Airflow version ($(AIRFLOW_VERSIONS))"
@@ -44,6 +44,7 @@ help:
 	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make schemas          regenerate schemas/*.schema.json (editor validation of platform.yaml, pipelines)"
+	@echo "make docs             regenerate the schemas, docs/configuration.md and docs/api.md"
 	@echo "make plan [CONFIG=..] [CHECK=1]   simulate a day of every pipeline: plan/plan.json, plan.md, charts"
 	@echo "make migrate [SOURCES=... TEAM=... OUT=...] [CHECK=1]   EMR-on-EC2 steps/DAGs -> pipelines + report (docs/migration.md)"
 	@echo "make refresh-prices REGION=eu-west-1   rewrite the price table from AWS (needs credentials)"
@@ -51,8 +52,10 @@ help:
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
 	@echo "make check-versions   compare spark_platform/kubernetes_versions.py with what EKS offers (needs credentials)"
 	@echo "make smoke CONFIG=path.yaml     after deploy: one job per team, its state, duration, logs and Spark UI (needs credentials)"
+	@echo "make smoke-offline    the same command end to end against moto: a completed, a failed and a timed-out job"
 	@echo "make redeploy-plan CONFIG=path.yaml   after cdk destroy: find what it kept, write retained/redeploy.sh (docs/operations.md)"
 	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
+	@echo "make images [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]   every job type for every configured release"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -155,6 +158,12 @@ format: $(DEV_STAMP)
 schemas: $(RUNTIME_STAMP)
 	$(BIN)/python -m spark_platform.config.schemas
 
+# Every generated reference: the JSON Schemas, docs/configuration.md (from the models) and
+# docs/api.md (from the docstrings); tests fail when any is stale.
+docs: schemas
+	$(BIN)/python -m spark_platform.config.reference
+	$(BIN)/python scripts/api_reference.py
+
 snapshot-update: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
@@ -182,6 +191,16 @@ smoke: synth $(AWS_STAMP)
 	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.smoke --assembly cdk.out --timeout-minutes $(TIMEOUT_MINUTES) \
 		$(foreach team,$(SMOKE_TEAMS),--team $(team))
 
+# The smoke command against a local AWS emulator (moto) with the documents the sandbox publishes:
+# what it prints for a completed, a failed and a timed-out job (tests_aws/test_smoke.py).
+smoke-offline: $(AWS_STAMP) $(RUNTIME_STAMP)
+	$(AWS_VENV)/bin/python -m pytest -p no:cacheprovider -q -s tests_aws/test_smoke.py
+
+# Every job type's image for every release the configuration lists (before the first job).
+images: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/build_image.py --all \
+		$(if $(CONFIG),--config "$(CONFIG)") $(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(DRY_RUN),--dry-run)
+
 image: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/build_image.py --job-type "$(JOB_TYPE)" --release "$(RELEASE)" \
 		$(if $(CONFIG),--config "$(CONFIG)") $(if $(ACCOUNT),--account "$(ACCOUNT)") $(if $(DRY_RUN),--dry-run)
@@ -190,7 +209,7 @@ bench: $(RUNTIME_STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_planner.py
 
-# A day of every team's pipelines, before deploying (README, "Capacity plan"). CHECK=1 fails on
+# A day of every team's pipelines, before deploying (docs/capacity-planning.md). CHECK=1 fails on
 # overflow of the pod address space, a NodePool limit or a team quota.
 plan: $(PLAN_STAMP)
 	$(BIN)/python -m spark_platform.planner $(if $(CONFIG),--config "$(CONFIG)") --out plan $(if $(CHECK),--check)

@@ -14,6 +14,7 @@ from aws_cdk import App
 import spark_platform  # noqa: F401  (first: selects the pinned Node.js before aws_cdk loads)
 from spark_platform.compliance import apply_compliance_checks
 from spark_platform.config import ConfigError, load_config
+from spark_platform.planner.fixed_cost import fixed_monthly_cost
 from spark_platform.stacks import build_platform
 
 
@@ -27,7 +28,12 @@ def main() -> None:
     apply_compliance_checks(app)
     assembly = app.synth()
     # Read by `make synth` for its summary; not a CloudFormation input.
-    Path(assembly.directory, "platform-settings.json").write_text(json.dumps(config.describe(), indent=2) + "\n")
+    settings = config.describe()
+    cost = fixed_monthly_cost(config)
+    settings["fixed cost per month"] = (
+        f"USD {cost.monthly_usd:,.2f} ({cost.region} list prices of {cost.checked}; `make plan` itemizes it)"
+    )
+    Path(assembly.directory, "platform-settings.json").write_text(json.dumps(settings, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
     python scripts/build_image.py --job-type hudi-ingestion --release emr-7.12.0-latest \
         [--config my-platform.yaml] [--account 123456789012] [--dry-run]
+    python scripts/build_image.py --all [--config ...] [--account ...] [--dry-run]   # make images
+
+``--all`` builds every job type for every release ``images`` lists: what a new platform needs
+before its first job, since a job's pods cannot start until their image is in ECR.
 
 The image goes to ``<account>.dkr.ecr.<region>.amazonaws.com/<name_prefix>/<job-type>`` with
 the tag the CDK app publishes in the image catalog (``image_tag``), so jobs pick it up without
@@ -87,31 +91,43 @@ def already_pushed(uri: str, region: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job-type", required=True)
-    parser.add_argument("--release", required=True, help="EMR on EKS release label, e.g. emr-7.12.0-latest")
+    parser.add_argument("--job-type")
+    parser.add_argument("--release", help="EMR on EKS release label, e.g. emr-7.12.0-latest")
+    parser.add_argument("--all", action="store_true", help="every job type and release the configuration lists")
     parser.add_argument("--config", help="platform YAML (default: the built-in sandbox)")
     parser.add_argument("--account", help="account that owns the repositories (default: environment.account)")
     parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
     args = parser.parse_args(argv)
+    if args.all == bool(args.job_type or args.release) or (not args.all and not (args.job_type and args.release)):
+        print("error: give --job-type and --release, or --all", file=sys.stderr)
+        return 2
     try:
-        uri, commands = plan(
-            job_type_name=args.job_type, release_label=args.release, config_path=args.config, account=args.account
-        )
+        if args.all:
+            wanted = [
+                (image.job_type, label) for image in load_config(args.config).images for label in image.release_labels
+            ]
+        else:
+            wanted = [(args.job_type, args.release)]
+        plans = [
+            plan(job_type_name=kind, release_label=label, config_path=args.config, account=args.account)
+            for kind, label in wanted
+        ]
     except (ConfigError, ReleaseLabelError, UnknownJobTypeError, UnknownRegionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.dry_run:
+    for uri, commands in plans:
+        if args.dry_run:
+            for command in commands:
+                print(shlex.join(command))
+            print(uri)
+            continue
+        region = uri.split(".")[3]
+        if already_pushed(uri, region):
+            print(f"{uri} already exists (tags are immutable); nothing to do")
+            continue
         for command in commands:
-            print(shlex.join(command))
+            subprocess.run(command, check=True)
         print(uri)
-        return 0
-    region = uri.split(".")[3]
-    if already_pushed(uri, region):
-        print(f"{uri} already exists (tags are immutable); nothing to do")
-        return 0
-    for command in commands:
-        subprocess.run(command, check=True)
-    print(uri)
     return 0
 
 

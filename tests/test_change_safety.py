@@ -44,7 +44,7 @@ BASE: dict[str, Any] = {
         "endpoint_public_cidrs": ["198.51.100.0/24"],
         "admin_role": {"trusted_principal_arns": [f"arn:aws:iam::{ACCOUNT}:role/PlatformEngineers"]},
     },
-    "orchestration": {"airflow_version": "2.11.0"},
+    "orchestration": {"airflow_version": "2.11.0", "pipelines_dir": "orchestration/dags/pipelines"},
     "images": [
         {
             "job_type": "pyspark-analytics",
@@ -229,7 +229,7 @@ CHANGES: dict[str, Day2Change] = {
         must_update=("AWS::Logs::LogGroup",),
     ),
     "MWAA class and workers": Day2Change(
-        _set("orchestration", {"airflow_version": "2.11.0", "environment_class": "mw1.medium", "max_workers": 20}),
+        lambda config, _: config["orchestration"].update(environment_class="mw1.medium", max_workers=20),
         must_update=("AWS::MWAA::Environment",),
     ),
     "tags": Day2Change(

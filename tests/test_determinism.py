@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from spark_platform.config import sandbox_config
 
 from .conftest import synthesize
@@ -33,22 +35,41 @@ def test_a_concrete_account_and_region_need_no_lookup_either(variant):
     assert "dummy" not in json.dumps(variant.templates).lower()
 
 
-def test_the_documented_example_configuration_synthesizes_offline(tmp_path):
+@pytest.mark.parametrize(
+    "example, prefix", [("platform.yaml", "dataplat"), ("staging.yaml", "dataplat-stg"), ("quickstart.yaml", "myspark")]
+)
+def test_the_documented_example_configurations_synthesize_offline(tmp_path, example, prefix):
     from spark_platform.config import load_config
 
     from .conftest import ROOT
 
-    example = synthesize(load_config(str(ROOT / "examples" / "platform.yaml")), tmp_path / "example")
-    manifest = json.loads((example.directory / "manifest.json").read_text())
+    synthesized = synthesize(load_config(str(ROOT / "examples" / example)), tmp_path / "example")
+    manifest = json.loads((synthesized.directory / "manifest.json").read_text())
     assert "missing" not in manifest
-    assert sorted(example.templates) == [
-        "dataplat-cluster",
-        "dataplat-images",
-        "dataplat-karpenter",
-        "dataplat-network",
-        "dataplat-observability",
-        "dataplat-observability-1",
-        "dataplat-orchestration",
-        "dataplat-teams-1",
-        "dataplat-tenancy",
+    stacks = [
+        "cluster",
+        "images",
+        "karpenter",
+        "network",
+        "observability",
+        "observability-1",
+        "orchestration",
+        "teams-1",
+        "tenancy",
     ]
+    assert sorted(synthesized.templates) == [f"{prefix}-{stack}" for stack in stacks]
+
+
+def test_a_minimal_configuration_of_ones_own_synthesizes_without_the_sandboxs_pipelines(tmp_path):
+    """name_prefix, environment and who administers the cluster are enough; the sample pipelines
+    name the sandbox's teams and are not every configuration's default."""
+    from spark_platform.config import load_config
+
+    from .conftest import ROOT
+
+    config = load_config(str(ROOT / "examples" / "minimal.yaml"))
+    assert config.teams == () and config.orchestration.pipelines_dir is None
+    minimal = synthesize(config, tmp_path / "minimal")
+    assert "myspark-orchestration" in minimal.templates
+    staged = sorted(p.name for p in (minimal.directory / "mwaa-dags" / "pipelines").iterdir())
+    assert staged == [".keep"]

@@ -299,9 +299,23 @@ def test_build_script_builds_arm64_from_the_regional_base_image_and_pushes_the_c
     assert "docker login" in commands[0] and "483788554619.dkr.ecr.eu-west-1.amazonaws.com" in commands[0]
 
 
+def test_make_images_builds_every_job_type_for_every_configured_release(capsys):
+    """What a new platform needs before its first job: every (job type, release) of `images`."""
+    assert build_image.main(["--all", "--account", "123456789012", "--dry-run"]) == 0
+    uris = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(("sh ", "docker "))]
+    expected = [
+        f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark/{image.job_type}:{image_tag(image.job_type, label)}"
+        for image in sandbox_config().images
+        for label in image.release_labels
+    ]
+    assert uris == expected and len(expected) == 3
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        ([], "give --job-type and --release, or --all"),
+        (["--all", "--job-type", "hudi-ingestion"], "give --job-type and --release, or --all"),
         (["--job-type", "spark-ml", "--release", "emr-7.12.0-latest"], "--job-type: 'spark-ml' is not a job type"),
         (
             ["--job-type", "hudi-ingestion", "--release", "emr-7.9.0-latest"],

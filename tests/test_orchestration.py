@@ -154,8 +154,8 @@ def test_a_missing_job_script_of_a_team_with_shipped_scripts_fails_synth(tmp_pat
     orchestration = replace(sandbox_config().orchestration, pipelines_dir=str(pipelines), artifacts_dir=str(artifacts))
     with pytest.raises(
         ConfigError,
-        match=r"^pipelines: ingestion__hourly_upserts\.orders\.entry_point: jobs/upsert\.py is not in .*ingestion "
-        r"\(uploaded to the team's artifacts prefix on deploy\); add the file or give an s3:// location$",
+        match=r"\ningestion\.yaml: pipelines\[0\]\.jobs\[0\]\.entry_point: jobs/upsert\.py is not in .*ingestion "
+        r"\(uploaded to the team's artifacts prefix on deploy\); add the file or give an s3:// location\n",
     ):
         check_pipelines(replace(sandbox_config(), orchestration=orchestration))
 
@@ -300,15 +300,19 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
     [
         (
             _one_job("nobody", "pyspark-analytics", "emr-7.12.0-latest"),
-            r"^pipelines: nobody__p: team 'nobody' is not in teams",
+            r"^pipelines: team\.yaml: team 'nobody' is not in teams \(teams: analytics, ingestion\); add the team",
         ),
         (
             _one_job("ingestion", "hudi-ingestion", "emr-7.9.0-latest"),
-            r"^pipelines: ingestion__p\.a\.release_label: emr-7\.9\.0-latest is not among team ingestion's release_labels",
+            # Two problems, both reported: the team may not use the release, and no image is built for it.
+            r"^pipelines: 2 problems:\nteam\.yaml: pipelines\[0\]\.jobs\[0\]\.release_label: emr-7\.9\.0-latest is not "
+            r"among team ingestion's release_labels \(emr-7\.12\.0-latest\); use one of them or add it to "
+            r"teams\[1\]\.release_labels\nteam\.yaml: pipelines\[0\]\.jobs\[0\]\.job_type: no hudi-ingestion image",
         ),
         (
             _one_job("analytics", "hudi-ingestion", "emr-7.9.0-latest"),
-            r"^pipelines: analytics__p\.a: no hudi-ingestion image is built for emr-7\.9\.0-latest",
+            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]\.job_type: no hudi-ingestion image is built for "
+            r"emr-7\.9\.0-latest \(built: emr-7\.12\.0-latest\); add the release to job type hudi-ingestion under images$",
         ),
         (
             "team: analytics\npipelines: [{id: p, jobs: []}]",
@@ -317,22 +321,24 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
         # Jobs the pipeline model accepts but no LimitRange, node or quota can hold.
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executor_cores: 64"),
-            r"^pipelines: analytics__p\.a: the executor pod breaks the team's LimitRange: container "
-            r"spark-kubernetes-executor requests cpu 64000m > 32",
+            r"^pipelines: 2 problems:\nteam\.yaml: pipelines\[0\]\.jobs\[0\]: the executor pod breaks team analytics's "
+            r"LimitRange: container spark-kubernetes-executor needs cpu 64 cores > 32 cores \(quota\.max_container_cpu\)",
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executor_memory: 240g"),
-            r"^pipelines: analytics__p\.a: the executor pod breaks the team's LimitRange: .* memory 344064Mi > 256Gi",
+            r"^pipelines: (\d problems:\n)?team\.yaml: pipelines\[0\]\.jobs\[0\]: the executor pod breaks team analytics's "
+            r"LimitRange: .* memory 336 GiB > 256 GiB \(quota\.max_container_memory_gib\)",
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", driver_cores: 32"),
-            r"^pipelines: analytics__p\.a: the driver pod needs cpu 32\.1 > 15\.49 on the largest spark-driver node "
+            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]: the driver pod needs cpu 32\.1 cores > 15\.49 cores on "
+            r"the largest spark-driver node "
             r"\(m7g\.4xlarge\); make it smaller or allow larger karpenter\.driver\.instance_sizes$",
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executors: 200, executor_cores: 4"),
-            r"^pipelines: analytics__p\.a: its pods together need requests\.cpu 821\.3 but team analytics's quota "
-            r"allows 400; lower executors or raise the team's quota$",
+            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]: its pods together need requests\.cpu 821\.3 cores but "
+            r"team analytics's quota allows 400 cores \(quota\.cpu\); lower executors or raise the team's quota$",
         ),
         (
             _one_job(
@@ -341,7 +347,8 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
                 "emr-7.12.0-latest",
                 ", spark_conf: {spark.executor.memoryOverhead: lots}",
             ),
-            r"^pipelines: analytics__p\.a\.spark_conf: spark\.executor\.memoryOverhead: 'lots' is not a size",
+            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]\.spark_conf: spark\.executor\.memoryOverhead: 'lots' "
+            r"is not a size",
         ),
         # Settings that would take the job's pods out of the team's pod templates and namespace.
         *(
@@ -377,3 +384,46 @@ def test_pipelines_that_do_not_fit_the_configuration_fail_synth(tmp_path, text, 
     config = replace(sandbox_config(), orchestration=_with_pipeline(tmp_path, text))
     with pytest.raises(ConfigError, match=message):
         check_pipelines(config)
+
+
+def test_a_pipelines_file_with_several_mistakes_reports_them_all_in_one_run(tmp_path):
+    """One synth per mistake is a slow way to learn a file: every problem of every file, each with
+    the file, the field path, the limit in the setting's unit and the fix."""
+    (tmp_path / "analytics.yaml").write_text(
+        "team: analytics\npipelines:\n"
+        "  - id: p\n    jobs:\n"
+        "      - {id: a, entry_point: a.py, job_type: pyspark-analytics, release_label: emr-7.12.0-latest,"
+        " executor_cores: 48}\n"
+        "      - {id: b, entry_point: b.py, job_type: pyspark-analytics, release_label: emr-7.12.0-latest,"
+        " executor_memory: 420g}\n"
+        "      - {id: c, entry_point: c.py, job_type: pyspark-analytics, release_label: emr-7.11.0-latest}\n"
+    )
+    (tmp_path / "ingestion.yaml").write_text(
+        "team: ingestion\npipelines:\n  - id: q\n    schedule: often\n    jobs:\n"
+        "      - {id: x, entry_point: x.py, job_type: hudi-ingestion, release_label: emr-7.12.0-latest, executors: 0}\n"
+    )
+    config = replace(sandbox_config(), orchestration=OrchestrationConfig(pipelines_dir=str(tmp_path)))
+    with pytest.raises(ConfigError) as error:
+        check_pipelines(config)
+    lines = str(error.value).splitlines()
+    # The files' own mistakes come first (the model reads every file before checking the platform).
+    assert lines[0] == "pipelines: 2 problems:"
+    assert lines[1].startswith("ingestion.yaml: pipelines[0].schedule: 'often' is not hourly")
+    assert lines[2].startswith("ingestion.yaml: pipelines[0].jobs[0].executors: 0 must be an integer from 1")
+    config_ok = tmp_path / "ok"
+    config_ok.mkdir()
+    (config_ok / "analytics.yaml").write_text((tmp_path / "analytics.yaml").read_text())
+    with pytest.raises(ConfigError) as error:
+        check_pipelines(replace(sandbox_config(), orchestration=OrchestrationConfig(pipelines_dir=str(config_ok))))
+    lines = str(error.value).splitlines()
+    assert lines[0] == "pipelines: 5 problems:"
+    assert "analytics.yaml: pipelines[0].jobs[0]: the executor pod breaks team analytics's LimitRange" in lines[1]
+    assert "cpu 48 cores > 32 cores (quota.max_container_cpu)" in lines[1]
+    assert "analytics.yaml: pipelines[0].jobs[1]: the executor pod breaks" in lines[2]
+    assert "GiB > 256 GiB (quota.max_container_memory_gib)" in lines[2]
+    assert lines[3].startswith(
+        "analytics.yaml: pipelines[0].jobs[1]: the executor pod needs memory 588.5 GiB > 465.2 GiB"
+    )
+    assert lines[4].startswith("analytics.yaml: pipelines[0].jobs[2].release_label: emr-7.11.0-latest is not among")
+    assert lines[4].endswith("use one of them or add it to teams[0].release_labels")
+    assert lines[5].startswith("analytics.yaml: pipelines[0].jobs[2].job_type: no pyspark-analytics image is built")

@@ -157,7 +157,7 @@ def test_job_images_stop_the_build_unless_hadoop_is_the_uid_the_templates_run_as
 
 
 def test_the_documented_ad_hoc_submission_is_checked_by_the_same_rules(sandbox, tmp_path):
-    """README, "Submitting a job by hand": the overrides built from the team document pass; a
+    """docs/orchestration.md, "Submitting a job by hand": the overrides built from the team document pass; a
     hostPath volume or switching off encryption is refused, naming the setting."""
     from spark_platform.orchestration.check_overrides import main, refused_overrides
 

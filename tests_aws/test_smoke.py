@@ -72,6 +72,7 @@ def finish(job, state: str, *, minutes: float = 4.2, reason: str | None = None, 
 
 
 def smoke_run(assembly, account, emr: PlayEmr, **kwargs) -> tuple[int, list[str]]:
+    """Runs the command; its report is printed too (`make smoke-offline` shows it with -s)."""
     lines: list[str] = []
     code = smoke.run(
         assembly,
@@ -83,6 +84,7 @@ def smoke_run(assembly, account, emr: PlayEmr, **kwargs) -> tuple[int, list[str]
         sleep=emr.sleep,
         clock=emr.clock,
     )
+    print("\n" + "\n".join(lines) + f"\n(exit {code})")
     return code, lines
 
 

@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
 """A CDK app that uses the platform as a library: settings and teams in Python, no YAML.
 
-    pip install emr-eks-spark-platform-<version>-py3-none-any.whl
-    python app.py            # or: cdk synth --app "python app.py"
+With the wheel installed (make wheel; pip install dist/emr_eks_spark_platform-*.whl):
+
+    python app.py            # writes ./cdk.out; or: npx cdk synth --app "python app.py"
+
+From a checkout of the platform, without installing it:
+
+    cd examples/python-app && PYTHONPATH=../.. ../../.venv/bin/python app.py
 
 Needs no cdk.json: the platform's stacks pin the CDK feature flags they rely on.
 """
+
+import os
 
 import spark_platform  # noqa: F401  (first: selects the pinned Node.js before aws_cdk loads)
 
@@ -26,7 +33,8 @@ from spark_platform.stacks import SparkPlatform
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 
-app = App()
+# The CDK CLI names the output directory (CDK_OUTDIR); run directly, the app writes ./cdk.out.
+app = App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 platform = SparkPlatform(
     app,
     "SparkPlatform",

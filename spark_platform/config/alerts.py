@@ -26,8 +26,15 @@ class AlertsConfig:
     must let EventBridge and CloudWatch publish); and when a running job counts as long-running."""
 
     emails: tuple[StrictStr, ...] = ()
+    """E-mail addresses subscribed to the topic, at most 5; SNS mails each a confirmation link first,
+    and alerts reach it once confirmed."""
     topics: tuple[StrictStr, ...] = ()
+    """Existing SNS topic ARNs of the platform's Region that get every alert too (a pager, a chat
+    channel through Amazon Q Developer in chat applications), at most 3; their policy and key must
+    let EventBridge and CloudWatch publish."""
     long_running_minutes: StrictInt = 240
+    """A job run still not over this many minutes after it started running is reported as
+    long-running: 15 to 10080 (a week)."""
 
     def validate(self, field_path: str, region: str | None = None) -> None:
         if len(self.emails) > MAX_ALERT_EMAILS:
@@ -67,7 +74,11 @@ class ObservabilityConfig:
     """The platform team's alerts and how long job events are kept."""
 
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    """The platform team's alerts: every team's failed and cancelled job runs, and the platform's
+    alarms (interruption backlog, dead letters, kubectl errors, pod IPs, Airflow task failures)."""
     job_events_retention_days: StrictInt = 365
+    """Days the recorded job run state changes are kept (a CloudWatch Logs retention value); the log
+    group is kept on destroy, as job history."""
 
     def validate(self, region: str) -> None:
         self.alerts.validate("observability.alerts", region)

@@ -50,9 +50,14 @@ class AdminRoleConfig:
     """
 
     trusted_principal_arns: tuple[StrictStr, ...] = ()
+    """IAM roles or users of the platform's account that may assume ``<prefix>-eks-admin``
+    (``arn:aws:iam::<account>:role/<name>`` or ``:user/<name>``)."""
     trusted_principal_arn_patterns: tuple[StrictStr, ...] = ()
+    """ARN patterns (``*`` and ``?``) of principals that may assume it, such as an IAM Identity
+    Center permission set's roles; the account part may be ``*`` (it still means this account)."""
 
     def validate(self, field_path: str, account: str | None) -> None:
+        """Check the ARNs (and that they are of ``account``); a ConfigError names ``field_path``."""
         for name, pattern in (
             ("trusted_principal_arns", _PRINCIPAL_ARN),
             ("trusted_principal_arn_patterns", _PRINCIPAL_ARN_PATTERN),
@@ -75,6 +80,7 @@ class AdminRoleConfig:
 
     @property
     def configured(self) -> bool:
+        """Whether any principal may assume the role (else the platform creates none)."""
         return bool(self.trusted_principal_arns or self.trusted_principal_arn_patterns)
 
 
@@ -83,15 +89,24 @@ class ClusterConfig:
     """The EKS control plane and its access."""
 
     kubernetes_version: StrictStr = DEFAULT_KUBERNETES_VERSION
-    # Empty: the API endpoint is private (reachable from the VPC only).
+    """The EKS Kubernetes version, quoted. One of the versions pinned in
+    spark_platform/kubernetes_versions.py; raising it upgrades the control plane, add-ons and
+    nodes in one deploy (docs/operations.md)."""
     endpoint_public_cidrs: tuple[StrictStr, ...] = ()
-    # Existing roles that get cluster admin. Empty: the platform creates <prefix>-eks-admin,
-    # assumable only by the principals admin_role trusts.
+    """CIDRs that may reach the Kubernetes API from the internet; never 0.0.0.0/0. Empty: the
+    endpoint is private, reachable from the VPC only."""
     admin_role_arns: tuple[StrictStr, ...] = ()
+    """Existing IAM roles that get cluster admin. Empty: the platform creates
+    ``<prefix>-eks-admin``, assumable only by the principals ``admin_role`` trusts. Give this or
+    ``admin_role``, not both."""
     admin_role: AdminRoleConfig = field(default_factory=AdminRoleConfig)
-    # Free /28 prefixes each node keeps attached so new executors start without an EC2 call.
+    """Who may assume the admin role the platform creates (when ``admin_role_arns`` is empty)."""
     warm_prefix_target: StrictInt = 1
+    """Free /28 IP prefixes each node keeps attached, so new executors start without waiting for
+    an EC2 call. Between 0 and 16."""
     control_plane_log_retention_days: StrictInt = 365
+    """Days CloudWatch keeps the control plane's logs; a CloudWatch retention value (1, 3, 5, 7,
+    14, 30, 60, 90, ... 3653). The log group is kept by ``cdk destroy``."""
 
     def __post_init__(self) -> None:
         if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
@@ -126,10 +141,16 @@ class SystemNodesConfig:
     """The managed node group for system pods (CoreDNS, Karpenter). Spark never lands here."""
 
     instance_types: tuple[StrictStr, ...] = ("m7g.large", "m6g.large")
+    """Graviton (arm64) instance types of the system node group. Changing them replaces the
+    node group (a new one first, then the old one drains)."""
     min_size: StrictInt = 2
+    """Fewest system nodes; at least 1, at most ``desired_size``."""
     desired_size: StrictInt = 2
+    """System nodes at creation; between ``min_size`` and ``max_size``."""
     max_size: StrictInt = 4
+    """Most system nodes."""
     disk_size_gib: StrictInt = 50
+    """Root volume of each system node in GiB. Between 20 and 1000."""
 
     def __post_init__(self) -> None:
         if not self.instance_types:

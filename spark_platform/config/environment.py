@@ -42,9 +42,14 @@ class EnvironmentConfig:
     """Where the platform is deployed. Nothing here is ever looked up at synth time."""
 
     region: StrictStr
+    """The AWS Region: one with EKS, EMR on EKS and MWAA (spark_platform/config/regions.py).
+    Changing it means a new environment."""
     availability_zones: tuple[StrictStr, ...]
-    # None keeps the templates account-agnostic (they use AWS::AccountId).
+    """Zones of ``region`` for the subnets: at least 2, 3 recommended. Given, never looked up, so
+    synth stays offline and deterministic."""
     account: StrictStr | None = None
+    """The 12-digit account id, quoted. Null keeps the templates account-agnostic (they use
+    ``AWS::AccountId``); set it to have admin principal ARNs checked against it."""
 
     def __post_init__(self) -> None:
         if self.account is not None and not _ACCOUNT.match(self.account):
@@ -75,11 +80,23 @@ class NetworkConfig:
     """The VPC: node subnets from ``vpc_cidr``, pod subnets from the secondary ``pod_cidr``."""
 
     vpc_cidr: StrictStr = "10.0.0.0/16"
+    """The VPC's primary block, for node subnets: inside RFC 1918, /16 to /20, disjoint from the
+    networks you peer with. Changing it replaces the VPC (a new environment)."""
     pod_cidr: StrictStr = "100.64.0.0/16"
+    """The secondary block pods take their IPs from (VPC CNI custom networking): inside
+    100.64.0.0/10 or 198.19.0.0/16, /16 to /20, split into one subnet per zone."""
     service_cidr: StrictStr = "172.20.0.0/16"
-    nat_gateways: StrictInt | None = None  # None: one per availability zone
+    """Kubernetes Service addresses: inside RFC 1918, /12 to /24, disjoint from both VPC blocks.
+    Fixed when the cluster is created: changing it means a new environment."""
+    nat_gateways: StrictInt | None = None
+    """NAT gateways for the private subnets' egress: 1 to the number of zones. Null: one per zone
+    (a zone outage leaves the others their egress); 1 saves cost for non-production."""
     interface_endpoints: tuple[StrictStr, ...] = ("ecr.api", "ecr.dkr", "sts", "logs", "eks-auth")
+    """VPC interface endpoints (one per zone each), from ecr.api, ecr.dkr, sts, logs, eks-auth,
+    ec2, sqs, emr-containers, monitoring. S3 always has a gateway endpoint."""
     flow_log_retention_days: StrictInt = 365
+    """Days CloudWatch keeps the VPC flow logs; a CloudWatch retention value. Kept by
+    ``cdk destroy``."""
 
     def __post_init__(self) -> None:
         vpc = parse_cidr("network.vpc_cidr", self.vpc_cidr)

@@ -14,7 +14,9 @@ import typing
 from pydantic import ConfigDict, ValidationError
 
 # Every configuration model (frozen by its decorator): a misspelled field is an error, never ignored.
-MODEL_CONFIG = ConfigDict(extra="forbid")
+# Each field's docstring is its description: in the JSON Schemas (editor hover) and in the
+# generated docs/configuration.md (spark_platform/config/reference.py).
+MODEL_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 # Values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS: tuple[int, ...] = (

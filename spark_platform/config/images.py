@@ -18,9 +18,14 @@ class ImageConfig:
     """A job type's image and the EMR releases it is built for."""
 
     job_type: StrictStr
+    """A job type of spark_platform/images/job_types.py (``pyspark-analytics``,
+    ``hudi-ingestion``, ...); each has its ECR repository ``<prefix>/<job type>``."""
     release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
+    """EMR releases to build the image for, each with a pinned base image
+    (spark_platform/images/registry.py); the image tag is the release."""
 
     def validate(self, field_path: str) -> None:
+        """Check the job type and that every release has a pinned base image."""
         try:
             job_type(self.job_type, field_path=f"{field_path}.job_type")
             if not self.release_labels:

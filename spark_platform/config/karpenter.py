@@ -21,16 +21,28 @@ class NodePoolConfig:
     """One Karpenter NodePool for Spark pods."""
 
     instance_families: tuple[StrictStr, ...]
+    """Graviton instance families the pool may launch (``m7g``, ``c8g``, ``r7gd``; a ``d`` family
+    brings NVMe for shuffle). More families give spot deeper pools."""
     capacity_types: tuple[StrictStr, ...]
+    """``spot`` and/or ``on-demand``. The driver pool is on-demand only: a reclaimed spot node
+    would kill the whole job."""
     instance_sizes: tuple[StrictStr, ...] = ("xlarge", "2xlarge", "4xlarge", "8xlarge")
+    """Instance sizes the pool may launch."""
     cpu_limit: StrictInt = 1000
+    """Most vCPUs the pool's nodes may add up to (NodePool ``limits.cpu``); at least 1."""
     memory_limit_gib: StrictInt = 4000
+    """Most memory in GiB the pool's nodes may add up to (``limits.memory``); at least 1."""
     consolidate_after: StrictStr = "5m"
+    """How long a node stays empty or underused before Karpenter consolidates it (a duration
+    such as ``30s``, ``5m``, ``1h``)."""
     expire_after: StrictStr = "168h"
-    # How long a node being expired waits for pods that may not be disrupted (a driver).
+    """Node lifetime before Karpenter replaces it (a duration, or ``Never``)."""
     termination_grace_period: StrictStr = "24h"
+    """How long a node being expired or drifted waits for pods that may not be disrupted (a
+    running driver) before they are evicted (a duration)."""
 
     def validate(self, field_path: str, *, arm64: bool) -> None:
+        """Check the pool (Graviton families only when ``arm64``); errors name ``field_path``."""
         if not self.instance_families:
             fail(f"{field_path}.instance_families", "list at least one instance family")
         for family in self.instance_families:
@@ -101,19 +113,27 @@ class KarpenterConfig:
     """Karpenter: controller version, node class defaults and the Spark NodePools."""
 
     chart_version: StrictStr = "1.14.1"
-    # None: AL2023 pinned to the AMI release reviewed for the cluster's Kubernetes version
-    # (spark_platform/kubernetes_versions.py). "@latest" drifts every node, running executors
-    # included, on each AMI release (Karpenter "Managing AMIs": pre-production only).
+    """The Karpenter Helm chart, a 1.14.x release (the CRD schemas the tests check against)."""
     ami_alias: StrictStr | None = None
-    # Holds one executor's local dirs (80 GiB by default) next to the images on types with no
-    # NVMe; "d" types keep pods and images on their instance store (RAID0) instead.
+    """The EC2NodeClass AMI alias, ``al2023@<version>`` or ``bottlerocket@<version>``. Null: AL2023
+    pinned to the AMI release reviewed for the cluster's Kubernetes version
+    (spark_platform/kubernetes_versions.py). ``@latest`` drifts every node, running executors
+    included, on each AMI release (Karpenter "Managing AMIs": pre-production only); synth warns."""
     root_volume_gib: StrictInt = 150
-    # 1 keeps containers away from the instance metadata service (and the node role):
-    # EMR on EKS jobs get credentials from their execution role and the Region from env.
+    """Root EBS volume of Spark nodes in GiB, between 20 and 16000. It holds one executor's local
+    dirs (80 GiB by default) next to the images on types without NVMe; ``d`` types keep pods and
+    images on their instance store (RAID0) instead."""
     imds_hop_limit: StrictInt = 1
+    """IMDSv2 hop limit: 1 keeps containers away from the instance metadata service and the node
+    role (jobs get credentials from their execution role); 2 lets pods reach it."""
     max_pods: StrictInt = 110
+    """Pods per Spark node (kubelet ``maxPods``), between 10 and 737."""
     driver: NodePoolConfig = field(default_factory=_driver_pool)
+    """The NodePool for Spark drivers and job runners: on-demand general purpose Graviton. Fields
+    given here change only those; the rest keep the pool's defaults below."""
     executor: NodePoolConfig = field(default_factory=_executor_pool)
+    """The NodePool for executors: spot first, many families and sizes. Fields given here change
+    only those; the rest keep the pool's defaults below."""
 
     def __post_init__(self) -> None:
         if not _CHART_VERSION.match(self.chart_version):

@@ -10,6 +10,7 @@ from spark_platform.config.cluster import AdminRoleConfig, ClusterConfig
 from spark_platform.config.environment import EnvironmentConfig
 from spark_platform.config.errors import ConfigError
 from spark_platform.config.images import ImageConfig
+from spark_platform.config.orchestration import OrchestrationConfig
 from spark_platform.config.platform import PlatformConfig, from_mapping
 from spark_platform.config.teams import QuotaConfig, TeamConfig
 
@@ -35,6 +36,8 @@ def sandbox_config() -> PlatformConfig:
                 )
             )
         ),
+        # The sample pipelines shipped with the DAGs are the sandbox's: they name its two teams.
+        orchestration=OrchestrationConfig(pipelines_dir="orchestration/dags/pipelines"),
         images=(
             ImageConfig(job_type="pyspark-analytics", release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest")),
             ImageConfig(job_type="hudi-ingestion", release_labels=("emr-7.12.0-latest",)),

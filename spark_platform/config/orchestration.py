@@ -25,21 +25,38 @@ class OrchestrationConfig:
     """The MWAA environment that runs the teams' pipelines."""
 
     enabled: StrictBool = True
-    # Where the teams' pipeline files are (relative to the repository root, or absolute).
-    pipelines_dir: StrictStr = "orchestration/dags/pipelines"
-    # The teams' job scripts and jars: <team>/ is uploaded to the team's artifacts prefix on deploy
-    # (teams/<team>/ of the artifacts bucket); a team without a folder here uploads its own.
+    """Deploy the MWAA environment and its DAG bucket. False: no Airflow; submit jobs with the
+    team documents (docs/orchestration.md)."""
+    pipelines_dir: StrictStr | None = None
+    """Where the teams' ``<team>.yaml`` pipeline files are (relative to the repository root, or
+    absolute); synth checks every file against its team. Null: no pipelines yet, MWAA runs the DAG
+    package alone. The sandbox uses the sample pipelines, orchestration/dags/pipelines."""
     artifacts_dir: StrictStr = "orchestration/artifacts"
+    """The teams' job scripts and jars: its ``<team>/`` folder is uploaded to the team's artifacts
+    prefix (``teams/<team>/`` of the artifacts bucket) on deploy, and synth refuses a pipeline of that
+    team whose relative entry point or jar is missing from it. A team without a folder uploads its
+    own. The default holds the sample pipelines' scripts (docs/observability.md)."""
     airflow_version: StrictStr = DEFAULT_AIRFLOW_VERSION
+    """The Airflow version MWAA runs, quoted; one MWAA offers and the DAG tests run on
+    (spark_platform/orchestration/mwaa_versions.py). Upgrades follow MWAA's in-place paths."""
     environment_class: StrictStr = "mw1.small"
+    """MWAA environment class: mw1.micro, mw1.small, mw1.medium, mw1.large, mw1.xlarge or
+    mw1.2xlarge (scheduler and worker size, and the monthly price)."""
     min_workers: StrictInt = 1
+    """Fewest Airflow workers; at least 1, at most ``max_workers``."""
     max_workers: StrictInt = 10
+    """Most Airflow workers MWAA scales to; at most 25 (1 on mw1.micro)."""
     schedulers: StrictInt = 2
-    # PRIVATE_ONLY: the Airflow UI is reachable only from inside the VPC (VPN, bastion).
+    """Airflow schedulers: between 2 and 5 (exactly 1 on mw1.micro)."""
     webserver_access_mode: StrictStr = "PRIVATE_ONLY"
-    # Who may reach the private UI endpoint (443); empty: the VPC only.
+    """``PRIVATE_ONLY``: the Airflow UI is reachable only from inside the VPC (VPN, bastion);
+    ``PUBLIC_ONLY``: from the internet, behind IAM sign-in."""
     webserver_allowed_cidrs: tuple[StrictStr, ...] = ()
+    """Who may reach the private UI endpoint on 443, as CIDRs (never 0.0.0.0/0). Empty: the VPC
+    only."""
     log_level: StrictStr = "INFO"
+    """Level of every MWAA log (DAG processing, scheduler, task, webserver, worker): CRITICAL,
+    ERROR, WARNING, INFO or DEBUG."""
 
     def __post_init__(self) -> None:
         if error := airflow_version_error(self.airflow_version):
@@ -82,8 +99,10 @@ class OrchestrationConfig:
 
     @property
     def amazon_provider_version(self) -> str:
+        """The apache-airflow-providers-amazon version MWAA installs with this Airflow version."""
         return MWAA_AIRFLOW[self.airflow_version].amazon_provider
 
     @property
     def constraints_url(self) -> str:
+        """The Airflow constraints file MWAA's requirements are installed against."""
         return constraints_url(self.airflow_version)

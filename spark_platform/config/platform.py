@@ -39,17 +39,33 @@ class PlatformConfig:
     """Everything that varies between deployments of the platform."""
 
     name_prefix: StrictStr
+    """Starts every stack and physical name: 3-20 characters of a-z, 0-9 and '-', starting with a
+    letter. One per environment; a second environment in the same account takes another prefix."""
     environment: EnvironmentConfig
+    """Where the platform is deployed."""
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    """The VPC and its address spaces."""
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    """The EKS control plane and who administers it."""
     system_nodes: SystemNodesConfig = field(default_factory=SystemNodesConfig)
+    """The managed node group for system pods (CoreDNS, Karpenter); Spark never lands there."""
     karpenter: KarpenterConfig = field(default_factory=KarpenterConfig)
+    """Karpenter and the Spark NodePools."""
     images: tuple[ImageConfig, ...] = field(default_factory=default_images)
+    """The job types whose images the platform builds (an ECR repository each), and the EMR
+    releases of each. Every release a team runs a job type on must be listed here."""
     tenancy: TenancyConfig = field(default_factory=TenancyConfig)
+    """Settings all teams share."""
     teams: tuple[TeamConfig, ...] = ()
+    """The teams (one namespace, virtual cluster and job role each). Empty: a platform with no
+    tenants yet."""
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
+    """The MWAA environment that runs the teams' pipelines."""
     observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
+    """The platform team's alerts and the recorded job events (docs/observability.md)."""
     tags: dict[StrictStr, StrictStr] = field(default_factory=dict)
+    """Tags on every resource that takes tags (cost allocation, ownership), next to the platform's
+    own ``spark-platform: <name_prefix>``."""
 
     def __post_init__(self) -> None:
         if not _NAME_PREFIX.match(self.name_prefix):
@@ -111,6 +127,7 @@ class PlatformConfig:
             )
 
     def image(self, job_type_name: str) -> ImageConfig:
+        """The ``images`` entry of a job type; a ConfigError when there is none."""
         for image in self.images:
             if image.job_type == job_type_name:
                 return image
@@ -151,10 +168,12 @@ class PlatformConfig:
 
     @property
     def cluster_name(self) -> str:
+        """The EKS cluster's name, ``<prefix>-eks``."""
         return f"{self.name_prefix}-eks"
 
     @property
     def nat_gateway_count(self) -> int:
+        """``network.nat_gateways``, or one per availability zone."""
         return self.network.nat_gateways or len(self.environment.availability_zones)
 
 

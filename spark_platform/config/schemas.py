@@ -57,6 +57,7 @@ def pipeline_schema() -> dict:
     pipeline = TypeAdapter(model.Pipeline).json_schema()
     pipeline.pop("$defs", None)
     pipeline["properties"].pop("team")
+    pipeline["properties"].pop("source")  # where the parser found it, not a field of the file
     pipeline["properties"]["jobs"] = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/SparkJob"}}
     pipeline["required"] = ["id", "jobs"]
     pipeline["additionalProperties"] = False

@@ -49,12 +49,19 @@ class QuotaConfig:
     """Namespace ResourceQuota, and the largest single container (LimitRange)."""
 
     cpu: StrictInt = 400
+    """vCPUs all the team's pods may request together (ResourceQuota ``requests.cpu``)."""
     memory_gib: StrictInt = 1600
+    """GiB of memory all the team's pods may request together (``requests.memory``)."""
     pods: StrictInt = 2000
+    """Pods the team may run at once."""
     max_container_cpu: StrictInt = 32
+    """vCPUs one container may ask for (LimitRange); at most ``cpu``."""
     max_container_memory_gib: StrictInt = 256
+    """GiB one container may ask for, memory overhead included (LimitRange); at most
+    ``memory_gib``."""
 
     def validate(self, field_path: str) -> None:
+        """Check the quota; errors name ``field_path``."""
         for name in ("cpu", "memory_gib", "pods", "max_container_cpu", "max_container_memory_gib"):
             if getattr(self, name) < 1:
                 fail(f"{field_path}.{name}", f"{getattr(self, name)} must be positive")
@@ -67,10 +74,14 @@ class EgressRule:
     """Traffic a team's pods may open beyond what every job needs (a database, a partner API)."""
 
     cidr: StrictStr
+    """The destination network (IPv4 CIDR); never link-local (instance metadata)."""
     ports: tuple[StrictInt, ...]
+    """The destination ports, 1-65535, at least one: a rule opens ports, never a whole network."""
     protocol: StrictStr = "TCP"
+    """``TCP`` or ``UDP``."""
 
     def validate(self, field_path: str) -> None:
+        """Check the rule; errors name ``field_path``."""
         network = parse_cidr(f"{field_path}.cidr", self.cidr)
         if self.protocol not in ("TCP", "UDP"):
             fail(f"{field_path}.protocol", f"{self.protocol!r} is not TCP or UDP")
@@ -101,9 +112,13 @@ class S3Location:
     """
 
     location: StrictStr
+    """``s3://bucket/prefix/`` (ending in '/'; ``s3://bucket/`` for a whole bucket)."""
     kms_key_arn: StrictStr
+    """The ARN of the customer managed key the objects are encrypted with (an alias cannot be
+    granted)."""
 
     def validate(self, field_path: str) -> None:
+        """Check the location and the key ARN; errors name ``field_path``."""
         _check_location(f"{field_path}.location", self.location)
         if not _KMS_KEY_ARN.match(self.kms_key_arn):
             fail(
@@ -127,30 +142,49 @@ class TeamConfig:
     """A team: its namespace, virtual cluster, execution role and data access."""
 
     name: StrictStr
+    """The team's name in resource names and the job role (``<prefix>-<name>-emr-job``): 3-24
+    characters of a-z, 0-9 and '-', starting with a letter. Unique; renaming is a new team."""
     namespace: StrictStr
+    """The Kubernetes namespace the team's jobs run in (a DNS-1123 label, not ``default``,
+    ``karpenter`` or ``kube-*``). Unique."""
     release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
-    # s3://bucket/prefix/ locations; the trailing slash makes the prefix boundary explicit. A
-    # location encrypted with a customer managed key names it: {location: ..., kms_key_arn: ...}.
+    """EMR releases the team may run (at most 5): the virtual cluster accepts any, the job role
+    and pipelines checks only these. Each must be in ``images`` for the job types it uses."""
     s3_read: tuple[StrictStr | S3Location, ...] = ()
+    """Extra S3 locations the job role may read (at most 10), ``s3://bucket/prefix/``; the
+    trailing slash makes the prefix boundary explicit. A location encrypted with a customer managed
+    key names it: ``{location: ..., kms_key_arn: ...}``. The team's own data area needs no entry."""
     s3_write: tuple[StrictStr | S3Location, ...] = ()
+    """Extra S3 locations the job role may read and write (at most 10), in the same forms."""
     glue_databases: tuple[StrictStr, ...] = ()
-    # Other teams whose data area (s3://<data bucket>/teams/<team>/) this team may read.
+    """Glue databases the team owns (a-z, 0-9, '_'; at most 10), created as
+    ``<prefix with '_'>_<name>`` and readable and writable by its jobs only. Kept by ``cdk destroy``."""
     read_team_data: tuple[StrictStr, ...] = ()
+    """Other teams whose data area (``s3://<data bucket>/teams/<team>/``) this team may read (at
+    most 10)."""
     quota: QuotaConfig = field(default_factory=QuotaConfig)
+    """The namespace's resource quota and largest container."""
     log_retention_days: StrictInt = 90
-    # emptyDir size limits of the spark-local-dir volume in the pod templates.
+    """Days CloudWatch keeps the team's job logs; a CloudWatch retention value."""
     driver_local_storage_gib: StrictInt = 20
+    """Size limit of a driver's ``spark-local-dir`` emptyDir in GiB, between 1 and 10000; plus
+    1 GiB for logs it must fit the node disk left for pods (``karpenter.root_volume_gib``)."""
     executor_local_storage_gib: StrictInt = 80
-    # Network destinations beyond the platform's defaults (same namespace, DNS, AWS APIs on 443).
+    """Size limit of an executor's ``spark-local-dir`` emptyDir (shuffle and spill) in GiB,
+    between 1 and 10000; plus 1 GiB for logs it must fit the node disk left for pods."""
     egress: tuple[EgressRule, ...] = ()
-    # The teams stack (<prefix>-teams-<stack>) that holds the team. Omitted: stack 1, which
-    # works while every team fits one stack; past that every team names its stack, so adding,
-    # removing or reordering teams never moves another (see spark_platform/tenancy/placement.py).
+    """Network destinations the team's pods may open beyond the platform's defaults (same
+    namespace, DNS, AWS APIs on 443); at most 10 rules."""
     stack: StrictInt | None = None
-    # Who hears about the team's failed, cancelled and long-running jobs (spark_platform/observability).
+    """The teams stack (``<prefix>-teams-<stack>``, 1 to 100) that holds the team. Null: stack 1,
+    which works while every team fits one stack; past that every team names its stack, so adding,
+    removing or reordering teams never moves another (spark_platform/tenancy/placement.py)."""
+
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    """Who hears about the team's failed, cancelled and long-running jobs (docs/observability.md)."""
 
     def validate(self, field_path: str, region: str | None = None) -> None:
+        """Check the team on its own (PlatformConfig checks it against the other teams)."""
         for name, limit in TEAM_LIMITS.items():
             if len(getattr(self, name)) > limit:
                 fail(f"{field_path}.{name}", f"{len(getattr(self, name))} entries; a team may have at most {limit}")
@@ -218,8 +252,11 @@ class TenancyConfig:
     """Settings shared by all teams."""
 
     log_bucket_retention_days: StrictInt = 365
-    # None: as many as provably fit within 80% of CloudFormation's limits (see placement.py).
+    """Days the log buckets (Spark event logs and job logs, S3 access logs) keep objects; at
+    least 1."""
     teams_per_stack: StrictInt | None = None
+    """Teams a teams stack holds, 1 to 21. Null: 21, as many as provably fit within 80% of
+    CloudFormation's limits (spark_platform/tenancy/placement.py)."""
 
     def __post_init__(self) -> None:
         if self.log_bucket_retention_days < 1:

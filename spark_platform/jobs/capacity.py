@@ -79,11 +79,13 @@ class Resources:
         """Which resources of ``self`` exceed ``other``, in words."""
         gaps = []
         if self.cpu_milli > other.cpu_milli:
-            gaps.append(f"cpu {self.cpu_milli / 1000:g} > {other.cpu_milli / 1000:g}")
+            gaps.append(f"cpu {self.cpu_milli / 1000:g} cores > {other.cpu_milli / 1000:g} cores")
         if self.memory_bytes > other.memory_bytes:
-            gaps.append(f"memory {self.memory_bytes / GIB:.1f}Gi > {other.memory_bytes / GIB:.1f}Gi")
+            gaps.append(f"memory {self.memory_bytes / GIB:.1f} GiB > {other.memory_bytes / GIB:.1f} GiB")
         if self.ephemeral_bytes > other.ephemeral_bytes:
-            gaps.append(f"ephemeral-storage {self.ephemeral_bytes / GIB:.0f}Gi > {other.ephemeral_bytes / GIB:.0f}Gi")
+            gaps.append(
+                f"ephemeral-storage {self.ephemeral_bytes / GIB:.0f} GiB > {other.ephemeral_bytes / GIB:.0f} GiB"
+            )
         return gaps
 
 

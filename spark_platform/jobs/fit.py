@@ -75,20 +75,41 @@ def pod_requests(pod: Mapping[str, Any], limit_range: Mapping[str, Any]) -> Reso
     return total
 
 
+# The team setting behind each LimitRange cap (config/teams.py QuotaConfig), for messages.
+_LIMIT_FIELDS = {"cpu": "max_container_cpu", "memory": "max_container_memory_gib"}
+
+
+def shown(resource: str, value: Any) -> str:
+    """A quantity in the unit its setting uses: cpu in cores, memory and storage in GiB."""
+    amount = quantity(value)
+    if resource == "cpu":
+        return f"{amount:g} cores"
+    return f"{amount / GIB:.4g} GiB"
+
+
 def limit_range_violations(pod: Mapping[str, Any], limit_range: Mapping[str, Any]) -> list[str]:
     maximum = limit_range_item(limit_range)["max"]
     problems = []
     for container in pod["spec"]["containers"]:
         resources = with_limit_range_defaults(container, limit_range)
+        over_max = set()
         for name, cap in maximum.items():
-            for kind in ("requests", "limits"):
-                value = resources[kind].get(name)
-                if value is not None and quantity(value) > quantity(cap):
-                    problems.append(f"container {container['name']} {kind} {name} {value} > {cap}")
+            values = [resources[kind][name] for kind in ("requests", "limits") if name in resources[kind]]
+            largest = max(values, key=quantity, default=None)
+            if largest is not None and quantity(largest) > quantity(cap):
+                over_max.add(name)
+                setting = f" (quota.{_LIMIT_FIELDS[name]})" if name in _LIMIT_FIELDS else ""
+                problems.append(
+                    f"container {container['name']} needs {name} {shown(name, largest)} > {shown(name, cap)}{setting}"
+                )
         for name, request in resources["requests"].items():
             limit = resources["limits"].get(name)
-            if limit is not None and quantity(request) > quantity(limit):
-                problems.append(f"container {container['name']} requests {name} {request} above its limit {limit}")
+            # A request over the cap also exceeds the limit the cap defaulted: said once, above.
+            if limit is not None and name not in over_max and quantity(request) > quantity(limit):
+                problems.append(
+                    f"container {container['name']} requests {name} {shown(name, request)} above its limit "
+                    f"{shown(name, limit)}"
+                )
     return problems
 
 
@@ -131,7 +152,8 @@ def job_problems(
     for kind, pod in shapes:
         for violation in limit_range_violations(pod, limit_range):
             problems.append(
-                f"the {kind} pod breaks the team's LimitRange: {violation} (team {team.name} quota.max_container_*)"
+                f"the {kind} pod breaks team {team.name}'s LimitRange: {violation}; make the job smaller or raise "
+                "that setting of the team"
             )
         pool_name, pool = pool_of(pod, karpenter)
         needs = pod_requests(pod, limit_range)
@@ -163,9 +185,12 @@ def job_problems(
     }
     for name, peak in peaks.items():
         if name in quota and peak > quantity(quota[name]):
-            shown = f"{peak / GIB:.0f}Gi" if "memory" in name else f"{peak:g}"
+            unit = {"requests.cpu": "cpu", "requests.memory": "memory", "limits.memory": "memory"}.get(name)
+            need = shown(unit, peak) if unit else f"{peak:g}"
+            allowed = shown(unit, quota[name]) if unit else str(quota[name])
+            setting = {"requests.cpu": "cpu", "pods": "pods"}.get(name, "memory_gib")
             problems.append(
-                f"its pods together need {name} {shown} but team {team.name}'s quota allows {quota[name]}; "
-                "lower executors or raise the team's quota"
+                f"its pods together need {name} {need} but team {team.name}'s quota allows {allowed} "
+                f"(quota.{setting}); lower executors or raise the team's quota"
             )
     return problems

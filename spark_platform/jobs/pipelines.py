@@ -30,10 +30,12 @@ SHIPPED_PIPELINES = "orchestration/dags/pipelines"
 SHIPPED_ARTIFACTS = "orchestration/artifacts"
 
 
-def pipelines_dir(config: PlatformConfig) -> Path:
-    """Absolute paths as given; the default is the pipelines shipped with the DAGs (in a checkout
-    or the installed wheel); other relative paths are from the repository root in a checkout,
-    else from the current directory."""
+def pipelines_dir(config: PlatformConfig) -> Path | None:
+    """Absolute paths as given; the pipelines shipped with the DAGs (in a checkout or the installed
+    wheel) by their documented path; other relative paths are from the repository root in a
+    checkout, else from the current directory. None when no pipelines are configured."""
+    if config.orchestration.pipelines_dir is None:
+        return None
     path = Path(config.orchestration.pipelines_dir)
     if path.is_absolute():
         return path
@@ -70,55 +72,72 @@ def team_artifacts(config: PlatformConfig) -> dict[str, Path]:
     )
 
 
-def _check_artifact(folders: dict[str, Path], pipeline, job, where: str) -> None:
+def artifact_problems(folder: Path | None, job, where: str) -> list[str]:
     """A team whose scripts come from artifacts_dir must find every relative path of its jobs there
     (the day-one sample pipelines named scripts nobody had written)."""
-    folder = folders.get(pipeline.team)
     if folder is None:
-        return
-    for field, path in (("entry_point", job.entry_point), *(("extra_jars", jar) for jar in job.extra_jars)):
-        if "://" not in path and not (folder / path.lstrip("/")).is_file():
-            raise ConfigError(
-                f"{where}.{field}: {path} is not in {folder} (uploaded to the team's artifacts prefix on deploy); "
-                "add the file or give an s3:// location"
-            )
+        return []
+    return [
+        f"{where}.{field}: {path} is not in {folder} (uploaded to the team's artifacts prefix on deploy); "
+        "add the file or give an s3:// location"
+        for field, path in (("entry_point", job.entry_point), *(("extra_jars", jar) for jar in job.extra_jars))
+        if "://" not in path and not (folder / path.lstrip("/")).is_file()
+    ]
 
 
 def check_pipelines(config: PlatformConfig) -> list:
-    """The pipelines of ``orchestration.pipelines_dir``, checked; raises ConfigError on the first problem."""
+    """The pipelines of ``orchestration.pipelines_dir``, checked against the teams, the images and
+    what their pods need. Raises one ConfigError listing every problem of every file, each with the
+    file, the field path, the limit and the fix."""
     model = pipeline_model()
     directory = pipelines_dir(config)
+    if directory is None:
+        return []
     if not directory.is_dir():
         raise ConfigError(f"orchestration.pipelines_dir: {directory} is not a directory")
     try:
         pipelines = model.load_pipelines(directory)
     except model.PipelineError as error:
         raise ConfigError(f"pipelines: {error}") from None
-    teams = {team.name: team for team in config.teams}
-    images = {image.job_type: image for image in config.images}
-    folders = team_artifacts(config)
-    for pipeline in pipelines:
-        where = f"pipelines: {pipeline.dag_id}"
-        team = teams.get(pipeline.team)
-        if team is None:
-            raise ConfigError(
-                f"{where}: team {pipeline.team!r} is not in teams; add the team or remove its pipelines file"
-            )
-        for job in pipeline.jobs:
-            if job.release_label not in team.release_labels:
-                raise ConfigError(
-                    f"{where}.{job.id}.release_label: {job.release_label} is not among team {team.name}'s "
-                    f"release_labels ({', '.join(team.release_labels)})"
-                )
-            image = images.get(job.job_type)
-            if image is None or job.release_label not in image.release_labels:
-                raise ConfigError(
-                    f"{where}.{job.id}: no {job.job_type} image is built for {job.release_label}; "
-                    "add the release to that job type under images"
-                )
-            check_job_runs(config, team, job_spec(pipeline, job), where=f"{where}.{job.id}")
-            _check_artifact(folders, pipeline, job, f"{where}.{job.id}")
+    problems = [line for pipeline in pipelines for line in pipeline_problems(config, pipeline)]
+    if problems:
+        count = f"{len(problems)} problems:\n" if len(problems) > 1 else ""
+        raise ConfigError("pipelines: " + count + "\n".join(problems))
     return pipelines
+
+
+def pipeline_problems(config: PlatformConfig, pipeline) -> list[str]:
+    """What in ``pipeline`` the platform cannot run, one line each (empty: it runs)."""
+    teams = {team.name: (index, team) for index, team in enumerate(config.teams)}
+    images = {image.job_type: image for image in config.images}
+    where = pipeline.source or f"pipelines: {pipeline.dag_id}"
+    if pipeline.team not in teams:
+        known = ", ".join(sorted(teams)) or "none"
+        return [
+            f"{where.split(':')[0]}: team {pipeline.team!r} is not in teams (teams: {known}); "
+            "add the team or remove its pipelines file"
+        ]
+    index, team = teams[pipeline.team]
+    folder = team_artifacts(config).get(team.name)
+    problems = []
+    for j, job in enumerate(pipeline.jobs):
+        at = f"{where}.jobs[{j}]"
+        if job.release_label not in team.release_labels:
+            problems.append(
+                f"{at}.release_label: {job.release_label} is not among team {team.name}'s release_labels "
+                f"({', '.join(team.release_labels)}); use one of them or add it to teams[{index}].release_labels"
+            )
+        image = images.get(job.job_type)
+        if image is None or job.release_label not in image.release_labels:
+            built = ", ".join(image.release_labels) if image else "none"
+            problems.append(
+                f"{at}.job_type: no {job.job_type} image is built for {job.release_label} (built: {built}); "
+                f"add the release to job type {job.job_type} under images"
+            )
+            continue
+        problems += [f"{at}{problem}" for problem in job_run_problems(config, team, job_spec(pipeline, job))]
+        problems += artifact_problems(folder, job, at)
+    return problems
 
 
 def job_spec(pipeline, job) -> JobSpec:
@@ -143,15 +162,23 @@ def team_objects(team: TeamConfig) -> tuple[dict, dict, list]:
     return driver_template(team), executor_template(team), namespace_manifests(team, kubernetes_version=QUOTA_ONLY)
 
 
-def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:
-    """Raise, naming the job and the limit, when a pod of the job would be rejected or fit no node."""
+def job_run_problems(config: PlatformConfig, team: TeamConfig, spec: JobSpec) -> list[str]:
+    """Why a pod of the job would be rejected or fit no node, each starting with the field path
+    below the job (".spark_conf: ..." or ": the executor pod ...")."""
     conf = tuple(sorted(spec.spark_conf.items()))
     try:
         problems = _job_problems(config.karpenter, team, replace(spec, name="", spark_conf=()), conf)
     except SparkSettingError as error:
-        raise ConfigError(f"{where}.spark_conf: {error}") from None
+        return [f".spark_conf: {error}"]
+    return [f": {problem}" for problem in problems]
+
+
+def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:
+    """Raise, naming the job and every limit it breaks, when a pod of the job would be rejected or
+    fit no node."""
+    problems = job_run_problems(config, team, spec)
     if problems:
-        raise ConfigError(f"{where}: {problems[0]}")
+        raise ConfigError("\n".join(f"{where}{problem}" for problem in problems))
 
 
 def one_executor_pods(team: TeamConfig, spec: JobSpec) -> JobPods:

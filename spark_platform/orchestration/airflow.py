@@ -59,7 +59,7 @@ class AirflowEnvironment(Construct):
         vpc_cidr: str,
         subnets: list[ec2.ISubnet],
         access_logs: s3.IBucket,
-        pipelines: Path,
+        pipelines: Path | None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)

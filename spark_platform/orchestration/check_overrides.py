@@ -2,7 +2,7 @@
 
     python -m spark_platform.orchestration.check_overrides team-document.json overrides.json
 
-The README's ad-hoc `aws emr-containers start-job-run` builds its overrides from the team
+The ad-hoc `aws emr-containers start-job-run` of docs/orchestration.md builds its overrides from the team
 document (/<prefix>/teams/<team>); this refuses, with the same rules and messages as the DAG
 factory, any spark-defaults setting that would escape the team's pod templates or turn off the
 platform's encryption, unless it is exactly the value the team document sets. Exit 1 with one

@@ -34,7 +34,7 @@ def platform_settings(*, name_prefix: str, region: str) -> dict:
     }
 
 
-def stage_dags(target: Path, *, pipelines: Path, settings: dict) -> Path:
+def stage_dags(target: Path, *, pipelines: Path | None, settings: dict) -> Path:
     """Assemble exactly what MWAA's dags/ folder receives: the DAG code, the pipelines and the
     settings file. Rebuilt on every synth; its content hash is the asset's identity."""
     if target.exists():
@@ -42,6 +42,10 @@ def stage_dags(target: Path, *, pipelines: Path, settings: dict) -> Path:
     shutil.copytree(
         DAGS_DIR, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "pipelines", "platform.json")
     )
-    shutil.copytree(pipelines, target / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    if pipelines is None:  # no pipelines yet: the DAG package finds an empty folder
+        (target / "pipelines").mkdir()
+        (target / "pipelines" / ".keep").write_text("")
+    else:
+        shutil.copytree(pipelines, target / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
     (target / "spark_platform_dags" / "platform.json").write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
     return target

@@ -3,7 +3,7 @@
 No CDK import: the Airflow test environments read this table too, and check that they run
 exactly the Airflow and amazon provider listed here.
 
-Sources, checked on ``CHECKED_ON`` (README, "Airflow versions"):
+Sources, checked on ``CHECKED_ON`` (docs/orchestration.md, "Airflow versions"):
 
 * MWAA guide, "Apache Airflow versions on Amazon MWAA": the versions MWAA offers and the
   Python each runs on (2.9.2-2.10.3 on 3.11, 2.11.0 and 3.0.6 on 3.12). The MWAA API reference

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from spark_platform.config import ConfigError, load_config
 from spark_platform.jobs.pipelines import check_pipelines
+from spark_platform.planner.fixed_cost import fixed_monthly_cost
+from spark_platform.planner.fixed_cost import markdown as fixed_markdown
 from spark_platform.planner.plan import simulate_day
 from spark_platform.planner.report import draw_charts, markdown, plan_document, write_json
 
@@ -36,14 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     document = plan_document(staggered, unstaggered)
+    fixed = fixed_monthly_cost(config)
+    document["fixed_cost"] = fixed.document()
     write_json(document, out / "plan.json")
     charts = [] if args.no_charts else draw_charts(staggered, unstaggered, out)
-    (out / "plan.md").write_text(markdown(document, charts), encoding="utf-8")
+    (out / "plan.md").write_text(markdown(document, charts) + "\n" + fixed_markdown(fixed), encoding="utf-8")
     print(
         f"plan: {document['pipelines']} pipelines, peak pod IPs {document['peak_pod_ips']}/{document['pod_ip_capacity']}, "
         f"peak nodes {document['peak_nodes']}, peak vCPU {document['peak_vcpu_by_pool']} "
         f"(limits {document['vcpu_limit_by_pool']}), queued job-minutes {document['queued_job_minutes']}, "
-        f"USD {document['cost_per_day_usd']}/day -> {out / 'plan.json'}"
+        f"USD {document['cost_per_day_usd']}/day for the jobs, plus USD {fixed.monthly_usd:,.2f}/month for the "
+        f"platform itself -> {out / 'plan.json'}"
     )
     for problem in document["problems"]:
         print(f"problem: {problem}", file=sys.stderr)

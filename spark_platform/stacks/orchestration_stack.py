@@ -28,7 +28,7 @@ class OrchestrationStack(PlatformStack):
         vpc_cidr: str,
         network: SparkVpc,
         access_logs: s3.IBucket,
-        pipelines: Path,
+        pipelines: Path | None,
         artifacts_key: kms.IKey | None = None,
         team_artifacts: dict[str, Path] | None = None,
     ) -> None:

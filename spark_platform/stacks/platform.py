@@ -45,6 +45,11 @@ class SparkPlatform(Construct):
 
     ``config`` holds the platform-wide settings; its ``teams`` must be empty (teams come
     through ``add_team``, each validated against the teams added before it).
+
+    Handles: ``network``, ``cluster``, ``images`` (None without images), ``karpenter``,
+    ``tenancy`` and ``orchestration`` (None until ``add_pipelines``) are the stacks;
+    ``teams`` maps a team's name to its ``SparkTeam``, ``team_stacks`` a stack number to its
+    ``TeamsStack``. The stacks are siblings of this construct in ``scope``.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
@@ -213,16 +218,19 @@ class SparkPlatform(Construct):
         return _rebuilt(self.config, teams=tuple(self._team_configs))
 
     def team(self, name: str) -> SparkTeam:
+        """The ``SparkTeam`` added as ``name``; a KeyError lists the teams there are."""
         if name not in self.teams:
             raise KeyError(f"team {name!r} was not added; add_team(...) it first (teams: {', '.join(self.teams)})")
         return self.teams[name]
 
     @property
     def virtual_clusters(self) -> dict[str, emrc.CfnVirtualCluster]:
+        """Each team's EMR virtual cluster, by team name."""
         return {name: team.virtual_cluster for name, team in self.teams.items()}
 
     @property
     def job_roles(self) -> dict[str, iam.IRole]:
+        """Each team's job execution role, by team name."""
         return {name: team.role for name, team in self.teams.items()}
 
     # -- grants ----------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class TeamsStack(PlatformStack):
         self.teams: dict[str, SparkTeam] = {}
 
     def add_team(self, team: TeamConfig, *, role_name: str) -> SparkTeam:
+        """A ``SparkTeam`` for ``team`` in this stack, its job role named ``role_name``."""
         spark_team = SparkTeam(
             self,
             _construct_id(team.name),

@@ -241,13 +241,14 @@ class SparkTeam(Construct):
             "spark_ui": spark_ui_hint(),
             # What every submission of this team carries: the DAGs read both; an ad-hoc
             # `aws emr-containers start-job-run` passes them as the spark-defaults and
-            # emr-job-submitter classifications (README, "Submitting a job by hand").
+            # emr-job-submitter classifications (docs/orchestration.md, "Submitting a job by hand").
             "spark_conf": self.platform_spark_conf,
             "job_submitter": job_submitter_properties(),
         }
 
     @property
     def platform_spark_conf(self) -> dict[str, str]:
+        """The Spark settings every job of the team carries (pod templates, Glue catalog, ...)."""
         return platform_spark_conf(
             driver_template=self.pod_templates["driver"].s3_object_url,
             executor_template=self.pod_templates["executor"].s3_object_url,

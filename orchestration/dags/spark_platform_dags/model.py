@@ -65,6 +65,8 @@ class Pipeline:
     # Deferred tasks free their worker slot while the job runs, but Airflow never calls
     # on_kill for them, so killing such a task leaves the job running. Off by default.
     deferrable: bool = False
+    # Where it was declared ("analytics.yaml: pipelines[0]"), for messages; not a YAML field.
+    source: str = field(default="", compare=False)
 
     @property
     def dag_id(self) -> str:
@@ -79,32 +81,48 @@ def _fail(where: str, message: str) -> PipelineError:
     return PipelineError(f"{where}: {message}")
 
 
-def _job(data: dict[str, Any], where: str) -> SparkJob:
+class _Problems(list):
+    """Every mistake of a file, so one run reports them all (each: file, field, what is wrong, fix)."""
+
+    def add(self, where: str, message: str) -> None:
+        self.append(f"{where}: {message}")
+
+    def raise_any(self) -> None:
+        if self:
+            count = f"{len(self)} problems:\n" if len(self) > 1 else ""
+            raise PipelineError(count + "\n".join(self))
+
+
+def _job(data: dict[str, Any], where: str, problems: _Problems) -> SparkJob | None:
+    """The job, or None when it cannot even be built; every problem found goes to ``problems``."""
     if not isinstance(data, dict):
-        raise _fail(where, "a job is a mapping")
-    unknown = sorted(set(data) - _JOB_FIELDS)
-    if unknown:
-        raise _fail(where, f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_JOB_FIELDS))}")
-    for required in ("id", "entry_point", "job_type", "release_label"):
-        if required not in data:
-            raise _fail(where, f"missing {required!r}")
+        problems.add(where, "a job is a mapping")
+        return None
+    for unknown in sorted(set(data) - _JOB_FIELDS):
+        problems.add(where, f"unknown field {unknown!r}; allowed: {', '.join(sorted(_JOB_FIELDS))}")
+    missing = [name for name in ("id", "entry_point", "job_type", "release_label") if name not in data]
+    for name in missing:
+        problems.add(where, f"missing {name!r}")
+    if missing or set(data) - _JOB_FIELDS:
+        return None
     values = dict(data)
     for name in ("arguments", "extra_jars", "depends_on"):
         values[name] = tuple(str(item) for item in values.get(name, ()))
     values["spark_conf"] = {str(k): str(v) for k, v in (values.get("spark_conf") or {}).items()}
     job = SparkJob(**values)
-    if not _ID.match(job.id):
-        raise _fail(f"{where}.id", f"{job.id!r} must be lower_snake_case (a-z, 0-9, _), starting with a letter")
-    if not _RELEASE.match(job.release_label):
-        raise _fail(
+    before = len(problems)
+    if not _ID.match(str(job.id)):
+        problems.add(f"{where}.id", f"{job.id!r} must be lower_snake_case (a-z, 0-9, _), starting with a letter")
+    if not _RELEASE.match(str(job.release_label)):
+        problems.add(
             f"{where}.release_label",
             f"{job.release_label!r} is not an EMR on EKS release label such as emr-7.12.0-latest",
         )
     if job.main_class and not _MAIN_CLASS.match(job.main_class):
-        raise _fail(f"{where}.main_class", f"{job.main_class!r} is not a Java class name such as org.example.Main")
+        problems.add(f"{where}.main_class", f"{job.main_class!r} is not a Java class name such as org.example.Main")
     for name in ("executor_memory", "driver_memory"):
         if not _MEMORY.match(str(getattr(job, name))):
-            raise _fail(f"{where}.{name}", f"{getattr(job, name)!r} must be a size such as 4g or 512m")
+            problems.add(f"{where}.{name}", f"{getattr(job, name)!r} must be a size such as 4g or 512m")
     for name, low, high in (
         ("executors", 1, 1000),
         ("executor_cores", 1, 64),
@@ -114,12 +132,12 @@ def _job(data: dict[str, Any], where: str) -> SparkJob:
     ):
         value = getattr(job, name)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise _fail(f"{where}.{name}", f"{value!r} must be an integer from {low} to {high}")
+            problems.add(f"{where}.{name}", f"{value!r} must be an integer from {low} to {high}")
     for key in sorted(job.spark_conf):
         why = refused_spark_setting(key)
         if why:
-            raise _fail(f"{where}.spark_conf", f"job {job.id!r} sets {key!r}, which {why}; remove it")
-    return job
+            problems.add(f"{where}.spark_conf", f"job {job.id!r} sets {key!r}, which {why}; remove it")
+    return job if len(problems) == before else None
 
 
 _POD_TEMPLATES = "would escape the team's pod templates (they set the pods' volumes, placement and security)"
@@ -199,41 +217,56 @@ def refused_spark_setting(key: str) -> str | None:
     return None
 
 
-def parse_pipelines(data: Any, source: str) -> list[Pipeline]:
+def parse_pipelines(data: Any, source: str, problems: _Problems | None = None) -> list[Pipeline]:
+    """The pipelines of one file. Raises PipelineError listing every problem, unless the caller
+    collects them (``problems``) to report several files at once."""
+    collected = _Problems() if problems is None else problems
+    pipelines = _parse(data, source, collected)
+    if problems is None:
+        collected.raise_any()
+    return pipelines
+
+
+def _parse(data: Any, source: str, problems: _Problems) -> list[Pipeline]:
     if not isinstance(data, dict) or set(data) - {"team", "pipelines"} or "team" not in data:
-        raise _fail(source, "expected a mapping with 'team' and 'pipelines'")
+        problems.add(source, "expected a mapping with 'team' and 'pipelines'")
+        return []
     team = data["team"]
     pipelines = []
     seen = set()
     for index, entry in enumerate(data.get("pipelines") or []):
         where = f"{source}: pipelines[{index}]"
         if not isinstance(entry, dict):
-            raise _fail(where, "a pipeline is a mapping")
-        unknown = sorted(set(entry) - _PIPELINE_FIELDS)
-        if unknown:
-            raise _fail(where, f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_PIPELINE_FIELDS))}")
+            problems.add(where, "a pipeline is a mapping")
+            continue
+        before = len(problems)
+        for unknown in sorted(set(entry) - _PIPELINE_FIELDS):
+            problems.add(where, f"unknown field {unknown!r}; allowed: {', '.join(sorted(_PIPELINE_FIELDS))}")
         pipeline_id = entry.get("id", "")
         if not _ID.match(str(pipeline_id)):
-            raise _fail(f"{where}.id", f"{pipeline_id!r} must be lower_snake_case")
-        if pipeline_id in seen:
-            raise _fail(f"{where}.id", f"{pipeline_id!r} is declared twice")
+            problems.add(f"{where}.id", f"{pipeline_id!r} must be lower_snake_case")
+        elif pipeline_id in seen:
+            problems.add(f"{where}.id", f"{pipeline_id!r} is declared twice")
         seen.add(pipeline_id)
         schedule = str(entry.get("schedule", "daily"))
         if schedule not in ("hourly", "daily", "@once") and not _CRON.match(schedule):
-            raise _fail(f"{where}.schedule", f"{schedule!r} is not hourly, daily, @once or a 5-field cron expression")
-        jobs = tuple(_job(job, f"{where}.jobs[{j}]") for j, job in enumerate(entry.get("jobs") or []))
-        if not jobs:
-            raise _fail(f"{where}.jobs", "list at least one job")
+            problems.add(f"{where}.schedule", f"{schedule!r} is not hourly, daily, @once or a 5-field cron expression")
+        raw_jobs = entry.get("jobs") or []
+        if not raw_jobs:
+            problems.add(f"{where}.jobs", "list at least one job")
+        built = [_job(job, f"{where}.jobs[{j}]", problems) for j, job in enumerate(raw_jobs)]
+        jobs = tuple(job for job in built if job is not None)
         ids = [job.id for job in jobs]
         if len(set(ids)) != len(ids):
-            raise _fail(f"{where}.jobs", "two jobs share an id")
-        for job in jobs:
-            for upstream in job.depends_on:
+            problems.add(f"{where}.jobs", "two jobs share an id")
+        for j, job in enumerate(built):
+            for upstream in job.depends_on if job else ():
                 if upstream not in ids or upstream == job.id:
-                    raise _fail(
-                        f"{where}.jobs.{job.id}.depends_on", f"{upstream!r} is not another job of this pipeline"
-                    )
-        _check_acyclic(jobs, where)
+                    problems.add(f"{where}.jobs[{j}].depends_on", f"{upstream!r} is not another job of this pipeline")
+        if len(problems) == before:
+            _check_acyclic(jobs, where, problems)
+        if len(problems) > before:
+            continue
         pipelines.append(
             Pipeline(
                 team=team,
@@ -244,18 +277,20 @@ def parse_pipelines(data: Any, source: str) -> list[Pipeline]:
                 jobs=jobs,
                 retries=int(entry.get("retries", 3)),
                 deferrable=bool(entry.get("deferrable", False)),
+                source=where,
             )
         )
     return pipelines
 
 
-def _check_acyclic(jobs: tuple[SparkJob, ...], where: str) -> None:
+def _check_acyclic(jobs: tuple[SparkJob, ...], where: str, problems: _Problems) -> None:
     upstream = {job.id: set(job.depends_on) for job in jobs}
     done: set[str] = set()
     while upstream:
         ready = [job for job, deps in upstream.items() if deps <= done]
         if not ready:
-            raise _fail(f"{where}.jobs", f"depends_on forms a cycle among {', '.join(sorted(upstream))}")
+            problems.add(f"{where}.jobs", f"depends_on forms a cycle among {', '.join(sorted(upstream))}")
+            return
         for job in ready:
             done.add(job)
             del upstream[job]
@@ -266,8 +301,13 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_pipelines(directory: Path) -> list[Pipeline]:
-    """Every pipeline of every ``*.yaml`` file in ``directory``, sorted by DAG id."""
-    pipelines = []
+    """Every pipeline of every ``*.yaml`` file in ``directory``, sorted by DAG id. Raises
+    PipelineError listing every problem of every file."""
+    pipelines: list[Pipeline] = []
+    problems = _Problems()
     for path in sorted(directory.glob("*.yaml")):
-        pipelines += parse_pipelines(yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER), path.name)
+        pipelines += parse_pipelines(
+            yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER), path.name, problems
+        )
+    problems.raise_any()
     return sorted(pipelines, key=lambda pipeline: pipeline.dag_id)
