@@ -248,6 +248,23 @@ CHANGES["an image release (a job type on a new EMR release)"] = Day2Change(
 )
 
 
+def _add_subscription(config: dict, _: Path) -> None:
+    team(config, "analytics")["alerts"] = {
+        "emails": ["data-oncall@example.com"],
+        "topics": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:pager"],
+    }
+
+
+CHANGES["add an alert subscription to a team"] = Day2Change(
+    _add_subscription,
+    must_update=("AWS::SNS::Subscription", "AWS::Events::Rule"),
+    procedure="Add an alert subscription",
+)
+CHANGES["a team's long-running threshold"] = Day2Change(
+    _set("team:analytics.alerts", {"long_running_minutes": 480}), must_update=("AWS::Events::Rule",)
+)
+
+
 @pytest.fixture(scope="module")
 def base_templates(tmp_path_factory) -> dict[str, dict]:
     return synthesize_templates(copy.deepcopy(BASE), tmp_path_factory.mktemp("base"))
@@ -357,6 +374,8 @@ def test_every_stateful_type_the_platform_creates_is_classified(base_templates):
     derived = {
         "AWS::KMS::Alias": "a name pointing at a key; CloudFormation recreates it from the template",
         "AWS::S3::BucketPolicy": "written from the configuration on every deploy",
+        "AWS::Logs::MetricFilter": "a pattern over a log group; its metrics stay in CloudWatch",
+        "AWS::Logs::ResourcePolicy": "written from the configuration on every deploy",
     }
     assert candidates - set(STATEFUL) - set(derived) == set()
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from spark_platform.config import (
+    AlertsConfig,
     ConfigError,
     OrchestrationConfig,
     QuotaConfig,
@@ -15,6 +16,7 @@ from spark_platform.config import (
     TeamConfig,
     sandbox_config,
 )
+from spark_platform.config.alerts import MAX_ALERT_EMAILS, MAX_ALERT_TOPICS
 from spark_platform.config.teams import MAX_TEAMS_PER_STACK, TEAM_LIMITS
 from spark_platform.tenancy.placement import (
     HEADROOM,
@@ -74,6 +76,11 @@ def worst_case_team(index: int, count: int) -> TeamConfig:
             : TEAM_LIMITS["read_team_data"]
         ],
         quota=QuotaConfig(cpu=100000, memory_gib=100000, pods=100000),
+        alerts=AlertsConfig(
+            emails=tuple(f"{'o' * 40}{n}@{'example' * 5}.com" for n in range(MAX_ALERT_EMAILS)),
+            topics=tuple(f"arn:aws:sns:eu-west-1:{index:012d}:{'t' * 240}{n}" for n in range(MAX_ALERT_TOPICS)),
+            long_running_minutes=10080,
+        ),
     )
 
 
@@ -92,6 +99,17 @@ def test_a_full_stack_of_worst_case_teams_stays_within_80_percent_of_every_limit
     assert "spark-teams-2" not in worst_case_stack.templates
     assert len(template["Resources"]) <= RESOURCE_LIMIT * HEADROOM
     assert len(template["Outputs"]) <= OUTPUT_LIMIT * HEADROOM
+    assert template_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM, template_file.stat().st_size
+
+
+def test_the_alerts_and_dashboards_of_a_full_stack_of_worst_case_teams_stay_within_80_percent(worst_case_stack):
+    """Each teams stack has an observability stack beside it (the teams stack is full): its
+    teams' topics, subscriptions, rules and dashboards must fit as well."""
+    template_file = worst_case_stack.directory / "spark-observability-1.template.json"
+    template = json.loads(template_file.read_text())
+    assert "spark-observability-2" not in worst_case_stack.templates
+    assert len(template["Resources"]) <= RESOURCE_LIMIT * HEADROOM
+    assert len(template.get("Outputs", {})) <= OUTPUT_LIMIT * HEADROOM
     assert template_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM, template_file.stat().st_size
 
 
@@ -161,7 +179,7 @@ def test_removing_a_team_from_the_middle_changes_only_the_stack_that_held_it(thr
     config, before = three_stacks
     middle = teams_per_stack() + 3  # in stack 2
     after = synthesize(replace(config, teams=config.teams[:middle] + config.teams[middle + 1 :]), tmp_path)
-    assert changed_templates(before, after) == ["spark-teams-2"]
+    assert changed_templates(before, after) == ["spark-observability-2", "spark-teams-2"]
 
 
 def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
@@ -170,7 +188,7 @@ def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
     assert changed_templates(before, reordered) == []
     added = TeamConfig(name="team-new", namespace="spark-team-new", stack=3)
     grown = synthesize(replace(config, teams=(added, *config.teams)), tmp_path / "grown")
-    assert changed_templates(before, grown) == ["spark-teams-3"]
+    assert changed_templates(before, grown) == ["spark-observability-3", "spark-teams-3"]
 
 
 def test_worst_case_team_documents_fit_a_standard_ssm_parameter(worst_case_stack):

@@ -13,6 +13,8 @@ SANDBOX_STACKS = [
     "spark-tenancy",
     "spark-teams-1",
     "spark-orchestration",
+    "spark-observability",
+    "spark-observability-1",
 ]
 
 

@@ -410,6 +410,8 @@ def test_each_team_publishes_outputs_and_a_machine_readable_document(sandbox):
         "spark_conf",
         "job_submitter",
         "glue_database_prefix",
+        "alerts_topic",
+        "spark_ui",
     }
     assert document["namespace"] == "spark-analytics"
     assert document["glue_database_prefix"] == "spark_"
@@ -438,8 +440,16 @@ def test_an_additional_team_adds_a_fixed_set_of_resources_and_no_lambda(sandbox,
     count = lambda s: {t: len(s.templates[t]["Resources"]) for t in s.templates}  # noqa: E731
     before, after = count(sandbox), count(synth)
     changed = {stack: after[stack] - before[stack] for stack in after if after[stack] != before.get(stack)}
-    # namespace manifest, virtual cluster, log group, Glue database, role, policy, SSM document
-    assert changed == {TEAMS: 7}
+    # namespace manifest, virtual cluster, log group, Glue database, role, policy, SSM document; in
+    # the teams' observability stack: topic, topic policy, two rules, dashboard
+    assert changed == {TEAMS: 7, "spark-observability-1": 5}
     assert len(synth.resources("AWS::Lambda::Function")) == len(sandbox.resources("AWS::Lambda::Function"))
-    for stack in ("spark-network", "spark-cluster", "spark-karpenter", "spark-images", "spark-tenancy"):
+    for stack in (
+        "spark-network",
+        "spark-cluster",
+        "spark-karpenter",
+        "spark-images",
+        "spark-tenancy",
+        "spark-observability",
+    ):
         assert synth.templates[stack] == sandbox.templates[stack], stack

@@ -29,7 +29,7 @@ MAX_POLICIES_PER_TEAM = 4
 TEAM_MAX_RESOURCES = TEAM_BASE_RESOURCES + TEAM_LIMITS["glue_databases"] + MAX_POLICIES_PER_TEAM
 TEAM_OUTPUTS = 2
 # Measured for a worst-case team (every list at its cap, longest names) in tests/test_scale.py.
-TEAM_MAX_TEMPLATE_BYTES = 36_500
+TEAM_MAX_TEMPLATE_BYTES = 36_800
 STACK_BASE_TEMPLATE_BYTES = 24_500
 
 
