@@ -34,7 +34,7 @@ TWIN_CACHE ?= $(HOME)/.cache/spark-platform-twin
 export TWIN_CACHE
 CDK_CONFIG_ARG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: docs schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image images bench clean
+.PHONY: docs smoke smoke-offline schemas plan migrate refresh-prices redeploy-plan check-versions help install synth wheel test test-cdk test-aws test-airflow test-airflow-matrix twin-servers lint format snapshot-update diff deploy destroy image images bench clean
 
 help:
 	@echo "make synth            synthesize the platform into cdk.out/ (CONFIG=path.yaml for your own)"
@@ -53,6 +53,8 @@ help:
 	@echo "make bench            synth benchmark (1-200 teams), then the planner with 1,000 pipelines x 5 jobs"
 	@echo "make diff|deploy|destroy CONFIG=path.yaml   talk to a real AWS account"
 	@echo "make check-versions   compare spark_platform/kubernetes_versions.py with what EKS offers (needs credentials)"
+	@echo "make smoke CONFIG=path.yaml     after deploy: one job per team, its state, duration, logs and Spark UI (needs credentials)"
+	@echo "make smoke-offline    the same command end to end against moto: a completed, a failed and a timed-out job"
 	@echo "make redeploy-plan CONFIG=path.yaml   after cdk destroy: find what it kept, write retained/redeploy.sh (docs/operations.md)"
 	@echo "make image JOB_TYPE=hudi-ingestion RELEASE=emr-7.12.0-latest [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]"
 	@echo "make images [CONFIG=..] [ACCOUNT=..] [DRY_RUN=1]   every job type for every configured release"
@@ -191,6 +193,18 @@ check-versions: $(AWS_STAMP)
 redeploy-plan: synth $(AWS_STAMP)
 	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.retained --assembly cdk.out --out retained \
 		$(if $(CONFIG),--cdk-args "-c config=$(CONFIG)")
+
+# After `make deploy`: one job of each team's pipelines, submitted as its DAG submits it, waited
+# for; exit 1 if any does not complete (docs/observability.md, "Smoke job").
+TIMEOUT_MINUTES ?= 30
+smoke: synth $(AWS_STAMP)
+	$(AWS_VENV)/bin/python -m spark_platform.lifecycle.smoke --assembly cdk.out --timeout-minutes $(TIMEOUT_MINUTES) \
+		$(foreach team,$(SMOKE_TEAMS),--team $(team))
+
+# The smoke command against a local AWS emulator (moto) with the documents the sandbox publishes:
+# what it prints for a completed, a failed and a timed-out job (tests_aws/test_smoke.py).
+smoke-offline: $(AWS_STAMP) $(RUNTIME_STAMP)
+	$(AWS_VENV)/bin/python -m pytest -p no:cacheprovider -q -s tests_aws/test_smoke.py
 
 # Every job type's image for every release the configuration lists (before the first job).
 images: $(RUNTIME_STAMP)

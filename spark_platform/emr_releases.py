@@ -55,9 +55,14 @@ class EmrRelease:
         """How the platform's own image tags start: 7.12.0-latest, spark-8.0.0-latest."""
         return f"{self.family.removeprefix('emr-')}-{self.build}"
 
+    def at_least(self, since: tuple[int, ...]) -> bool:
+        """Whether an EMR on EKS feature of the EMR line from ``since`` on is here: the AWS runtime
+        for Apache Spark (emr-spark-*) succeeds the EMR 7 line, so it has them all."""
+        return self.spark_line or self.version >= tuple(since)
+
     @property
     def supports_pod_identity(self) -> bool:
-        return self.spark_line or self.version >= POD_IDENTITY_SINCE
+        return self.at_least(POD_IDENTITY_SINCE)
 
 
 def parse_release_label(label: str, *, field_path: str = "release_label") -> EmrRelease:

@@ -38,6 +38,10 @@ SOURCES = {
     "vpc-cni": "https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html (Amazon VPC CNI versions): "
     "1.35; 1.36 observed",
     "eks-pod-identity-agent": "observed (EKS's default on new 1.35/1.36 clusters); no AWS version table",
+    "amazon-cloudwatch-observability": "observed: the add-on is the aws-observability/helm-charts chart "
+    "amazon-cloudwatch-observability, released as 6.4.0 on 2026-08-06 (Chart.yaml); EKS publishes no version table "
+    "(EKS User Guide, 'Verify Amazon EKS add-on version compatibility with a cluster' points to describe-addon-versions); "
+    "Pod Identity from add-on 3.1.0 (CloudWatch User Guide, 'Install the Amazon CloudWatch Observability EKS add-on')",
     "ami": "https://github.com/awslabs/amazon-eks-ami/blob/main/CHANGELOG.md (AMI release v20260714: "
     "amazon-eks-node-al2023-arm64-standard-1.36-v20260714 = 1.36.2-20260714, -1.35- = 1.35.6-20260714)",
 }
@@ -65,6 +69,7 @@ KUBERNETES_VERSION_PINS: dict[str, KubernetesVersionPins] = {
             "kube-proxy": "v1.35.3-eksbuild.13",
             "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
             "coredns": "v1.14.3-eksbuild.3",
+            "amazon-cloudwatch-observability": "v6.4.0-eksbuild.1",
         },
         ami_release="v20260714",
         node_release_version="1.35.6-20260714",
@@ -77,6 +82,7 @@ KUBERNETES_VERSION_PINS: dict[str, KubernetesVersionPins] = {
             "kube-proxy": "v1.36.0-eksbuild.14",
             "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
             "coredns": "v1.14.3-eksbuild.3",
+            "amazon-cloudwatch-observability": "v6.4.0-eksbuild.1",
         },
         ami_release="v20260714",
         node_release_version="1.36.2-20260714",

@@ -45,7 +45,13 @@ BASE: dict[str, Any] = {
         "admin_role": {"trusted_principal_arns": [f"arn:aws:iam::{ACCOUNT}:role/PlatformEngineers"]},
     },
     # Pipelines of that platform (Spark 3.5 only); the shipped ones use the Spark 4 runtime.
-    "orchestration": {"airflow_version": "2.11.0", "pipelines_dir": str(BASE_PIPELINES)},
+    # Its job scripts are the shipped ones, named by an explicit path (the shipped scripts otherwise
+    # come only with the shipped pipelines).
+    "orchestration": {
+        "airflow_version": "2.11.0",
+        "pipelines_dir": str(BASE_PIPELINES),
+        "artifacts_dir": str(ROOT / "orchestration" / "artifacts"),
+    },
     "images": [
         {
             "job_type": "pyspark-analytics",
@@ -191,9 +197,9 @@ CHANGES: dict[str, Day2Change] = {
         must_update=("AWS::SSM::Parameter", "AWS::ECR::Repository"),
         procedure="Move a job to Spark 4",
     ),
-    # The role's trust is updated in place (a new document, same role); the three associations are
-    # created in the teams stack's identities stack; the namespace manifest gains the rule to the
-    # Pod Identity agent. The virtual cluster, the role and every policy stay.
+    # The role's trust is updated in place (a new document, same role); the three associations and
+    # the network policy to the Pod Identity agent are created in the teams stack's identities
+    # stack. The virtual cluster, the namespace, the role and every policy stay.
     "move a team from IRSA to Pod Identity": Day2Change(
         _to_pod_identity,
         must_update=("AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "Custom::AWSCDK-EKS-KubernetesResource"),
@@ -273,6 +279,23 @@ def _new_image_release(config: dict, _: Path) -> None:
 
 CHANGES["an image release (a job type on a new EMR release)"] = Day2Change(
     _new_image_release, must_update=("AWS::SSM::Parameter", "AWS::ECR::Repository")
+)
+
+
+def _add_subscription(config: dict, _: Path) -> None:
+    team(config, "analytics")["alerts"] = {
+        "emails": ["data-oncall@example.com"],
+        "topics": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:pager"],
+    }
+
+
+CHANGES["add an alert subscription to a team"] = Day2Change(
+    _add_subscription,
+    must_update=("AWS::SNS::Subscription", "AWS::Events::Rule"),
+    procedure="Add an alert subscription",
+)
+CHANGES["a team's long-running threshold"] = Day2Change(
+    _set("team:analytics.alerts", {"long_running_minutes": 480}), must_update=("AWS::Events::Rule",)
 )
 
 
@@ -405,6 +428,8 @@ def test_every_stateful_type_the_platform_creates_is_classified(base_templates):
     derived = {
         "AWS::KMS::Alias": "a name pointing at a key; CloudFormation recreates it from the template",
         "AWS::S3::BucketPolicy": "written from the configuration on every deploy",
+        "AWS::Logs::MetricFilter": "a pattern over a log group; its metrics stay in CloudWatch",
+        "AWS::Logs::ResourcePolicy": "written from the configuration on every deploy",
     }
     assert candidates - set(STATEFUL) - set(derived) == set()
 

@@ -287,7 +287,13 @@ def test_the_version_table_covers_exactly_the_versions_a_cluster_may_use():
         assert pins.addons["kube-proxy"].startswith(f"v{version}."), version
         assert re.fullmatch(r"v\d{8}", pins.ami_release)
         assert pins.node_release_version.endswith("-" + pins.ami_release[1:])
-        assert set(pins.addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"}
+        assert set(pins.addons) == {
+            "vpc-cni",
+            "kube-proxy",
+            "eks-pod-identity-agent",
+            "coredns",
+            "amazon-cloudwatch-observability",
+        }
 
 
 def test_the_kubectl_the_provider_runs_is_within_one_minor_of_every_allowed_cluster():

@@ -75,12 +75,12 @@ def test_deploy_time_moving_parts_stay_minimal(sandbox):
     )
     teams = len(sandbox.config.teams)
     # Karpenter: 2 charts, the node class and 2 pools; one namespace manifest per team; the
-    # DAGs and the MWAA requirements file.
+    # DAGs, the MWAA requirements file and the teams' job scripts (one handler for all three).
     assert custom == sorted(
         ["Custom::AWSCDK-EKS-HelmChart"] * 2
         + ["Custom::AWSCDK-EKS-KubernetesResource"] * (3 + teams)
         + ["Custom::VpcRestrictDefaultSG"]
-        + ["Custom::CDKBucketDeployment"] * 2
+        + ["Custom::CDKBucketDeployment"] * 3
     )
 
 

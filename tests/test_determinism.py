@@ -46,7 +46,18 @@ def test_the_documented_example_configurations_synthesize_offline(tmp_path, exam
     synthesized = synthesize(load_config(str(ROOT / "examples" / example)), tmp_path / "example")
     manifest = json.loads((synthesized.directory / "manifest.json").read_text())
     assert "missing" not in manifest
-    stacks = ["cluster", "images", "karpenter", "network", "orchestration", "teams-1", "teams-1-identities", "tenancy"]
+    stacks = [
+        "cluster",
+        "images",
+        "karpenter",
+        "network",
+        "observability",
+        "observability-1",
+        "orchestration",
+        "teams-1",
+        "teams-1-identities",
+        "tenancy",
+    ]
     assert sorted(synthesized.templates) == [f"{prefix}-{stack}" for stack in stacks]
 
 

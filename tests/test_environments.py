@@ -103,6 +103,7 @@ def test_destroy_keeps_data_and_history_and_only_that(production):
     )
     assert kept_groups == [
         "/aws/eks/prod-eks/cluster",
+        "/aws/events/prod/emr-job-runs",
         "/emr-on-eks/prod/analytics",
         "/emr-on-eks/prod/ingestion",
         "/prod/vpc-flow-logs",

@@ -17,10 +17,10 @@ def test_the_sandboxs_fixed_cost_is_itemized_from_the_dated_table():
         "NAT gateways' public IPv4 addresses": 10.95,
         "interface endpoints": 109.5,  # 5 endpoints x 3 zones x 0.01 x 730
         "system nodes": 119.14,  # 2 x m7g.large 0.0816 x 730
-        "KMS keys": 7.0,
+        "KMS keys": 9.0,
         "MWAA mw1.small": 357.7,
     }
-    assert cost.monthly_usd == 775.84
+    assert cost.monthly_usd == 777.84
     assert cost.checked == str(platform_prices()["checked"]) and cost.region == "us-east-1"
     assert any("eu-west-1 may differ" in note for note in cost.notes)
     assert all(line.source for line in cost.lines)

@@ -20,7 +20,16 @@ from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import driver_template, executor_template
 
 from .twin.jobs import TwinJob, edge_jobs, sample_jobs, verdict
-from .twin.run import Outcome, install_namespace, install_team_namespaces, provision, remove, reset_quota, submit
+from .twin.run import (
+    Outcome,
+    best_shape,
+    install_namespace,
+    install_team_namespaces,
+    provision,
+    remove,
+    reset_quota,
+    submit,
+)
 from .twin.servers import KubeTwin
 
 pytestmark = pytest.mark.twin
@@ -60,8 +69,15 @@ def run(kube, platform, job: TwinJob, pods: JobPods, *, capacity=("on-demand", "
     """Provision what Karpenter would for the job's pods, submit them, clean up afterwards."""
     limit_range = limit_range_of(platform, job.team)
     karpenter = platform["config"].karpenter
-    driver_side = pod_requests(pods.driver, limit_range) + pod_requests(pods.job_runner, limit_range)
-    wanted = [("spark-driver", capacity[0], driver_side, 1)]
+    driver, runner = pod_requests(pods.driver, limit_range), pod_requests(pods.job_runner, limit_range)
+    # Karpenter puts the job runner next to the driver when one node holds both, else launches a
+    # second node for it (the largest driver the synth check accepts leaves no room for the runner).
+    _, both_per_node = best_shape(karpenter.driver, "spark-driver", driver + runner, karpenter)
+    wanted = (
+        [("spark-driver", capacity[0], driver + runner, 1)]
+        if both_per_node
+        else [("spark-driver", capacity[0], driver, 1), ("spark-driver", capacity[0], runner, 1)]
+    )
     if pods.executors:
         wanted.append(
             ("spark-executor", capacity[1], pod_requests(pods.executors[0], limit_range), len(pods.executors))

@@ -109,10 +109,15 @@ def test_karpenter_nodes_join_through_an_ec2_linux_access_entry(sandbox):
 # --- 2. Interruption handling ------------------------------------------------------------------
 
 
+def karpenter_rules(sandbox) -> dict[str, dict]:
+    """The Karpenter stack's rules (the observability stacks have rules of their own)."""
+    resources = sandbox.templates["spark-karpenter"]["Resources"]
+    return {key: r for key, r in resources.items() if r["Type"] == "AWS::Events::Rule"}
+
+
 def test_interruption_rules_use_the_exact_source_and_detail_type_aws_emits(sandbox):
     patterns = sorted(
-        json.dumps(rule["Properties"]["EventPattern"], sort_keys=True)
-        for rule in sandbox.resources("AWS::Events::Rule").values()
+        json.dumps(rule["Properties"]["EventPattern"], sort_keys=True) for rule in karpenter_rules(sandbox).values()
     )
     expected = sorted(
         json.dumps({"detail-type": [detail_type], "source": [source]}, sort_keys=True)
@@ -131,10 +136,17 @@ def test_interruption_rules_use_the_exact_source_and_detail_type_aws_emits(sandb
 
 def test_every_interruption_rule_delivers_to_the_queue_the_controller_reads(sandbox):
     queue_id, _ = by_id(sandbox, "InterruptionQueue6")
-    for rule in sandbox.resources("AWS::Events::Rule").values():
+    (dead_letters,) = [
+        lid
+        for lid, r in sandbox.templates[KARPENTER]["Resources"].items()
+        if r["Type"] == "AWS::SQS::Queue" and r["Properties"]["QueueName"].endswith("-karpenter-dead-letters")
+    ]
+    for rule in karpenter_rules(sandbox).values():
         assert rule["Properties"]["State"] == "ENABLED"
         (target,) = rule["Properties"]["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+        # What EventBridge cannot deliver is kept and alarmed (spark_platform/observability).
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dead_letters, "Arn"]}}
 
 
 def test_interruption_queue_is_encrypted_and_refuses_plain_http(sandbox):
@@ -148,7 +160,7 @@ def test_interruption_queue_is_encrypted_and_refuses_plain_http(sandbox):
     senders = [s for s in statements if s["Effect"] == "Allow"]
     assert {s["Principal"]["Service"] for s in senders} == {"events.amazonaws.com"}
     # Each rule may send, and only on its own behalf (no blanket grant to EventBridge).
-    rule_ids = set(sandbox.resources("AWS::Events::Rule"))
+    rule_ids = set(karpenter_rules(sandbox))
     assert {s["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"][0] for s in senders} == rule_ids
     assert all("sqs:SendMessage" in s["Action"] and "sqs:ReceiveMessage" not in s["Action"] for s in senders)
 

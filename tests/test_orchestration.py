@@ -103,7 +103,7 @@ def test_dags_and_constrained_requirements_are_deployed_before_the_environment(s
     deployments = {
         lid: r
         for lid, r in sandbox.templates[ORCHESTRATION]["Resources"].items()
-        if r["Type"] == "Custom::CDKBucketDeployment"
+        if r["Type"] == "Custom::CDKBucketDeployment" and not lid.startswith("AirflowJobArtifacts")
     }
     assert set(deployments) <= set(env["DependsOn"])
     prefixes = sorted(d["Properties"]["DestinationBucketKeyPrefix"] for d in deployments.values())
@@ -117,6 +117,47 @@ def test_dags_and_constrained_requirements_are_deployed_before_the_environment(s
     assert (staged / "spark_pipelines.py").is_file() and (staged / "pipelines" / "analytics.yaml").is_file()
     settings = json.loads((staged / "spark_platform_dags" / "platform.json").read_text())
     assert settings["name_prefix"] == "spark" and settings["region"] == "eu-west-1"
+
+
+def test_the_sample_job_scripts_are_uploaded_to_their_teams_artifacts_prefix_and_nothing_is_pruned(sandbox):
+    (artifacts,) = [
+        r
+        for lid, r in sandbox.templates[ORCHESTRATION]["Resources"].items()
+        if r["Type"] == "Custom::CDKBucketDeployment" and lid.startswith("AirflowJobArtifacts")
+    ]
+    assert artifacts["Properties"]["DestinationBucketKeyPrefix"] == "teams/"
+    assert artifacts["Properties"]["Prune"] is False
+    staged = sandbox.directory / "team-artifacts"
+    assert sorted(str(p.relative_to(staged)) for p in staged.rglob("*.py")) == [
+        "analytics/jobs/campaign_mart.py",
+        "analytics/jobs/legacy_report.py",
+        "analytics/jobs/sessions.py",
+        "ingestion/jobs/upsert.py",
+    ]
+    # One BucketDeployment handler for the stack: the DAGs, the requirements and the job scripts.
+    handlers = [
+        r for r in sandbox.templates[ORCHESTRATION]["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert len(handlers) == 1
+
+
+def test_a_missing_job_script_of_a_team_with_shipped_scripts_fails_synth(tmp_path):
+    import shutil
+
+    from spark_platform.jobs.dag_package import ARTIFACTS_DIR, DAGS_DIR
+
+    artifacts = tmp_path / "artifacts"
+    shutil.copytree(ARTIFACTS_DIR, artifacts)
+    (artifacts / "ingestion" / "jobs" / "upsert.py").unlink()
+    pipelines = tmp_path / "pipelines"
+    shutil.copytree(DAGS_DIR / "pipelines", pipelines)
+    orchestration = replace(sandbox_config().orchestration, pipelines_dir=str(pipelines), artifacts_dir=str(artifacts))
+    with pytest.raises(
+        ConfigError,
+        match=r"\ningestion\.yaml: pipelines\[0\]\.jobs\[0\]\.entry_point: jobs/upsert\.py is not in .*ingestion "
+        r"\(uploaded to the team's artifacts prefix on deploy\); add the file or give an s3:// location\n",
+    ):
+        check_pipelines(replace(sandbox_config(), orchestration=orchestration))
 
 
 def test_a_change_to_the_requirements_reaches_mwaa(sandbox, tmp_path):
@@ -290,7 +331,7 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", driver_cores: 32"),
-            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]: the driver pod needs cpu 32\.1 cores > 15\.74 cores on "
+            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]: the driver pod needs cpu 32\.1 cores > 15\.49 cores on "
             r"the largest spark-driver node "
             r"\(m7g\.4xlarge\); make it smaller or allow larger karpenter\.driver\.instance_sizes$",
         ),
@@ -381,7 +422,7 @@ def test_a_pipelines_file_with_several_mistakes_reports_them_all_in_one_run(tmp_
     assert "analytics.yaml: pipelines[0].jobs[1]: the executor pod breaks" in lines[2]
     assert "GiB > 256 GiB (quota.max_container_memory_gib)" in lines[2]
     assert lines[3].startswith(
-        "analytics.yaml: pipelines[0].jobs[1]: the executor pod needs memory 588.5 GiB > 465.3 GiB"
+        "analytics.yaml: pipelines[0].jobs[1]: the executor pod needs memory 588.5 GiB > 465.2 GiB"
     )
     assert lines[4].startswith("analytics.yaml: pipelines[0].jobs[2].release_label: emr-7.11.0-latest is not among")
     assert lines[4].endswith("use one of them or add it to teams[0].release_labels")

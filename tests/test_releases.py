@@ -14,6 +14,7 @@ from aws_cdk.assertions import Annotations, Match
 from spark_platform.config import ConfigError, from_mapping, sandbox_config
 from spark_platform.emr_release_catalog import CHECKED, NOT_ON_EKS, RELEASES, RETIRED
 from spark_platform.emr_releases import (
+    POD_IDENTITY_SINCE,
     TODAY_VARIABLE,
     WARN_DAYS,
     ReleaseLabelError,
@@ -25,8 +26,10 @@ from spark_platform.emr_releases import (
 )
 from spark_platform.images import JOB_TYPES
 from spark_platform.images.registry import pinned_base_image_tag
+from spark_platform.jobs.dag_package import request_module
 from spark_platform.jobs.pipelines import check_pipelines
 from spark_platform.jobs.runtimes import REMOVED_IN_SPARK_4, image_problem, job_problems, runtime_spark_conf
+from spark_platform.jobs.submission import CONTAINER_LOG_ROTATION_SINCE
 
 from .conftest import ROOT
 
@@ -274,3 +277,16 @@ JOB = {
 def test_a_job_its_release_cannot_run_is_refused_at_synth_naming_the_job_and_the_reason(tmp_path, job, message):
     with pytest.raises(ConfigError, match=message):
         check_pipelines(from_mapping(pipelines_config(tmp_path, [job])))
+
+
+@pytest.mark.parametrize("since", [CONTAINER_LOG_ROTATION_SINCE, POD_IDENTITY_SINCE, (7, 13, 0)])
+def test_the_dag_requests_and_the_platform_agree_on_which_releases_have_a_feature(since):
+    """Container log rotation (6.11.0 on) and the like are gated per job by the DAG package's
+    request.py and per team by the platform: both read the Spark runtime line as newer than the
+    EMR 7 line, and the EMR line by its version."""
+    request = request_module()
+    labels = [f"{family}-latest" for family in RELEASES] + ["emr-6.10.0-latest", "emr-7.2.0-20240610"]
+    for label in labels:
+        assert request.release_at_least(label, since) == parse_release_label(label).at_least(since), label
+    assert request.release_at_least("emr-spark-8.0.0-latest", since)
+    assert not request.release_at_least("emr-6.10.0-latest", CONTAINER_LOG_ROTATION_SINCE)

@@ -14,6 +14,8 @@ SANDBOX_STACKS = [
     "spark-teams-1",
     "spark-teams-1-identities",
     "spark-orchestration",
+    "spark-observability",
+    "spark-observability-1",
 ]
 
 

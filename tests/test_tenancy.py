@@ -79,7 +79,9 @@ def test_virtual_cluster_is_bound_to_the_team_namespace_and_created_after_it(san
         _, cluster = one(team_resources(sandbox, team.name, "AWS::EMRContainers::VirtualCluster"))
         provider = cluster["Properties"]["ContainerProvider"]
         assert provider == {"Id": "spark-eks", "Type": "EKS", "Info": {"EksInfo": {"Namespace": team.namespace}}}
-        namespace_id, _ = one(team_resources(sandbox, team.name, "Custom::AWSCDK-EKS-KubernetesResource"))
+        manifests = team_resources(sandbox, team.name, "Custom::AWSCDK-EKS-KubernetesResource")
+        # (A Pod Identity team's agent policy is the other one, in the identities stack.)
+        namespace_id, _ = one({lid: r for lid, r in manifests.items() if "Namespace" in lid})
         # EMR registers the namespace (and its access entry) when the virtual cluster is created:
         # the namespace must already exist, or creation fails with "Unauthorized to perform read namespace".
         assert namespace_id in cluster["DependsOn"]
@@ -423,6 +425,8 @@ def test_each_team_publishes_outputs_and_a_machine_readable_document(sandbox):
         "job_submitter",
         "glue_database_prefix",
         "job_credentials",
+        "alerts_topic",
+        "spark_ui",
     }
     assert document["namespace"] == "spark-analytics"
     assert document["job_credentials"] == "pod_identity"  # every release of analytics supports it
@@ -452,9 +456,17 @@ def test_an_additional_team_adds_a_fixed_set_of_resources_and_no_lambda(sandbox,
     count = lambda s: {t: len(s.templates[t]["Resources"]) for t in s.templates}  # noqa: E731
     before, after = count(sandbox), count(synth)
     changed = {stack: after[stack] - before[stack] for stack in after if after[stack] != before.get(stack)}
-    # namespace manifest, virtual cluster, log group, Glue database, role, policy, SSM document; and
-    # the three Pod Identity associations of its job role, in the identities stack
-    assert changed == {TEAMS: 7, f"{TEAMS}-identities": 3}
+    # namespace manifest, virtual cluster, log group, Glue database, role, policy, SSM document; in
+    # the teams' observability stack: topic, topic policy, two rules, dashboard; and the three Pod
+    # Identity associations of its job role and its agent network policy, in the identities stack
+    assert changed == {TEAMS: 7, "spark-observability-1": 5, f"{TEAMS}-identities": 4}
     assert len(synth.resources("AWS::Lambda::Function")) == len(sandbox.resources("AWS::Lambda::Function"))
-    for stack in ("spark-network", "spark-cluster", "spark-karpenter", "spark-images", "spark-tenancy"):
+    for stack in (
+        "spark-network",
+        "spark-cluster",
+        "spark-karpenter",
+        "spark-images",
+        "spark-tenancy",
+        "spark-observability",
+    ):
         assert synth.templates[stack] == sandbox.templates[stack], stack

@@ -101,6 +101,8 @@ def test_example_app_from_the_wheel_synthesizes_teams_namespaces_and_nodepools(e
         "lakehouse-tenancy",
         "lakehouse-teams-1",
         "lakehouse-teams-1-identities",
+        "lakehouse-observability",
+        "lakehouse-observability-1",
         "lakehouse-consumer",
     }
     teams = example_templates["lakehouse-teams-1"]["Resources"].values()

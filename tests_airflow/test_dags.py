@@ -111,9 +111,28 @@ def test_job_type_settings_come_with_the_image(dagbag):
         properties["spark.kubernetes.container.image"]
         == "{{ spark_platform.image('hudi-ingestion', 'emr-7.12.0-latest') }}"
     )
-    legacy = dagbag.dags["analytics__daily_marts"].get_task("legacy_report")
-    jars = legacy.configuration_overrides["applicationConfiguration"][0]["properties"]["spark.jars"]
-    assert jars == "{{ spark_platform.team('analytics').artifacts_uri }}jars/report-udfs-1.4.2.jar"
+
+
+def test_extra_jars_live_under_the_teams_artifacts_prefix_next_to_the_job_types_jars(dags_folder):
+    from spark_platform_dags.documents import PlatformDocuments
+    from spark_platform_dags.factory import build_dag, platform_settings
+
+    (pipeline,) = parse_pipelines(
+        {
+            "team": "ingestion",
+            "pipelines": [
+                {"id": "p", "jobs": [_job("a", job_type="hudi-ingestion", extra_jars=["jars/udfs-1.4.2.jar"])]}
+            ],
+        },
+        "ingestion.yaml",
+    )
+    dag = build_dag(
+        pipeline, PlatformDocuments(name_prefix="spark", region="eu-west-1"), platform_settings(dags_folder)
+    )
+    jars = dag.get_task("a").configuration_overrides["applicationConfiguration"][0]["properties"]["spark.jars"]
+    assert jars == (
+        "local:///usr/lib/hudi/hudi-spark-bundle.jar,{{ spark_platform.team('ingestion').artifacts_uri }}jars/udfs-1.4.2.jar"
+    )
 
 
 def test_a_jvm_job_names_its_main_class_and_an_image_local_entry_point_stays_as_it_is(dags_folder):

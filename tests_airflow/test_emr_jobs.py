@@ -21,58 +21,15 @@ from spark_platform_dags.documents import PlatformDocuments
 from spark_platform_dags.factory import build_dag, platform_settings
 from spark_platform_dags.model import load_pipelines
 
+from tests.deployed import ACCOUNT, REGION, publish_documents
+
 from .conftest import ROOT
 
-ACCOUNT, REGION = "123456789012", "eu-west-1"
 SNAPSHOTS = ROOT / "tests" / "__snapshots__" / "test_snapshots"
 
 
 def snapshot(stack: str) -> dict:
     return json.loads((SNAPSHOTS / f"test_sandbox_template_matches_snapshot[{stack}].json").read_text())
-
-
-class Deployment:
-    """Resolves a template's intrinsic functions the way CloudFormation would after deploy."""
-
-    def __init__(self, template: dict, physical: dict[tuple[str, str], str]) -> None:
-        self.template = template
-        self.physical = physical
-        self.pseudo = {
-            "AWS::AccountId": ACCOUNT,
-            "AWS::Region": REGION,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
-
-    def value(self, node):
-        if isinstance(node, str):
-            return node
-        if isinstance(node, list):
-            return [self.value(item) for item in node]
-        ((function, argument),) = node.items()
-        if function == "Ref":
-            return self.pseudo.get(argument) or self.physical[(argument, "Ref")]
-        if function == "Fn::GetAtt":
-            return self.physical[(argument[0], argument[1])]
-        if function == "Fn::Join":
-            return argument[0].join(self.value(part) for part in argument[1])
-        if function == "Fn::Split":
-            return self.value(argument[1]).split(argument[0])
-        if function == "Fn::Select":
-            return self.value(argument[1])[argument[0]]
-        if function == "Fn::Sub":
-            text = argument
-            for name, value in self.pseudo.items():
-                text = text.replace("${" + name + "}", value)
-            return text
-        raise NotImplementedError(function)
-
-    def parameters(self) -> dict[str, str]:
-        return {
-            resource["Properties"]["Name"]: self.value(resource["Properties"]["Value"])
-            for resource in self.template["Resources"].values()
-            if resource["Type"] == "AWS::SSM::Parameter" and "Name" in resource["Properties"]
-        }
 
 
 def _accepting_the_spark_runtime(start_job_run):
@@ -102,36 +59,8 @@ def platform(monkeypatch):
         emr = boto3.client("emr-containers", region_name=REGION)
         iam = boto3.client("iam", region_name=REGION)
         ssm = boto3.client("ssm", region_name=REGION)
-        teams = snapshot("spark-teams-1")
-        physical: dict[tuple[str, str], str] = {}
-        for logical_id, resource in teams["Resources"].items():
-            props = resource["Properties"]
-            if resource["Type"] == "AWS::EMRContainers::VirtualCluster":
-                cluster = emr.create_virtual_cluster(
-                    name=props["Name"],
-                    containerProvider={
-                        "id": props["ContainerProvider"]["Id"],
-                        "type": "EKS",
-                        "info": {"eksInfo": {"namespace": props["ContainerProvider"]["Info"]["EksInfo"]["Namespace"]}},
-                    },
-                    tags={"spark-platform": "spark"},
-                )
-                physical[(logical_id, "Id")] = cluster["id"]
-            elif resource["Type"] == "AWS::IAM::Role":
-                role = iam.create_role(RoleName=props["RoleName"], AssumeRolePolicyDocument="{}")
-                physical[(logical_id, "Arn")] = role["Role"]["Arn"]
-            elif resource["Type"] == "AWS::Logs::LogGroup":
-                physical[(logical_id, "Ref")] = props["LogGroupName"]
-        images = snapshot("spark-images")
-        for logical_id, resource in images["Resources"].items():
-            if resource["Type"] == "AWS::ECR::Repository":
-                name = resource["Properties"]["RepositoryName"]
-                physical[(logical_id, "Ref")] = name
-                physical[(logical_id, "Arn")] = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"
-        for template in (teams, images):
-            for name, value in Deployment(template, physical).parameters().items():
-                ssm.put_parameter(Name=name, Value=value, Type="String")
-        yield {"clusters": {k[0]: v for k, v in physical.items() if k[1] == "Id"}, "emr": emr}
+        clusters = publish_documents(snapshot("spark-teams-1"), snapshot("spark-images"), emr=emr, iam=iam, ssm=ssm)
+        yield {"clusters": clusters, "emr": emr}
 
 
 def dag_for(dags_folder: Path, dag_id: str, **overrides):
@@ -210,7 +139,7 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
 
     (request,) = requests
     teams = snapshot("spark-teams-1")
-    analytics_cluster = platform["clusters"][next(k for k in platform["clusters"] if k.startswith("TeamAnalytics"))]
+    analytics_cluster = platform["clusters"]["analytics"]
     assert request["virtualClusterId"] == analytics_cluster
     assert request["executionRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/spark-analytics-emr-job"
     assert request["releaseLabel"] == "emr-7.12.0-latest"
@@ -249,7 +178,7 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
     assert monitoring["cloudWatchMonitoringConfiguration"]["logGroupName"] == "/emr-on-eks/spark/analytics"
     assert monitoring["s3MonitoringConfiguration"]["logUri"] == f"s3://spark-logs-{ACCOUNT}-{REGION}/teams/analytics/"
     assert monitoring["persistentAppUI"] == "ENABLED"
-    assert request["tags"] == {"spark-platform": "spark", "team": "analytics", "pipeline": "daily_marts"}
+    assert request["tags"] == {"spark-platform": "spark", "spark-platform/team": "analytics", "pipeline": "daily_marts"}
     assert teams  # the documents came from the synthesized templates
 
 
@@ -269,7 +198,7 @@ def test_a_shadow_run_starts_on_the_spark_4_runtime_and_writes_under_the_teams_s
     assert properties["spark.pyspark.python"] == "/usr/bin/python3.11"
     assert request["tags"] == {
         "spark-platform": "spark",
-        "team": "analytics",
+        "spark-platform/team": "analytics",
         "pipeline": "daily_marts",
         "shadow-of": "sessions",
     }

@@ -22,6 +22,7 @@ LOG_GROUPS = [
     "/aws/eks/spark-eks/cluster",
     "/emr-on-eks/spark/analytics",
     "/emr-on-eks/spark/ingestion",
+    "/aws/events/spark/emr-job-runs",
 ]
 REPOSITORIES = ["spark/pyspark-analytics", "spark/hudi-ingestion"]
 KEY_ALIASES = [
@@ -30,6 +31,7 @@ KEY_ALIASES = [
     "alias/spark/data",
     "alias/spark/team-logs",
     "alias/spark/mwaa-source",
+    "alias/spark/job-events",
 ]
 
 
@@ -96,7 +98,7 @@ def test_each_stack_imports_what_it_kept_before_it_is_deployed_in_dependency_ord
 def test_a_fresh_account_imports_nothing_and_creates_everything(assembly):
     plans = plan_imports(assembly, BotoAccount(REGION), account_id=ACCOUNT, region=REGION)
     assert all(plan.mapping == {} for plan in plans)
-    assert sum(len(plan.missing) for plan in plans) == 24
+    assert sum(len(plan.missing) for plan in plans) == 27
     assert not any(line.startswith("npx cdk import") for line in commands(plans, mapping_dir="retained"))
 
 

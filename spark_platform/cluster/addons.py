@@ -65,6 +65,34 @@ def vpc_cni_configuration(
     }
 
 
+def container_insights_configuration() -> dict[str, Any]:
+    """Configuration values of amazon-cloudwatch-observability (keys of its chart's values.yaml,
+    aws-observability/helm-charts, charts/amazon-cloudwatch-observability, 6.4.0)."""
+    from spark_platform.observability.cost import COLLECTION_INTERVAL_SECONDS
+
+    critical_addons_only = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
+    return {
+        "containerLogs": {"enabled": False},
+        "applicationSignals": {"enabled": False},
+        "dcgmExporter": {"enabled": False},
+        "neuronMonitor": {"enabled": False},
+        "manager": {"tolerations": [critical_addons_only]},
+        "agent": {
+            "config": {
+                "logs": {
+                    "metrics_collected": {
+                        "kubernetes": {
+                            "enhanced_container_insights": True,
+                            # The interval vCPU-hours are computed with (observability/cost.py).
+                            "metrics_collection_interval": COLLECTION_INTERVAL_SECONDS,
+                        }
+                    }
+                }
+            }
+        },
+    }
+
+
 class ManagedAddons(Construct):
     """vpc-cni, kube-proxy, EKS Pod Identity agent and CoreDNS as EKS managed add-ons, each at the
     version pinned for the cluster's Kubernetes version (``versions``, from
@@ -129,6 +157,39 @@ class ManagedAddons(Construct):
         )
         cfn_addon: eks.CfnAddon = addon.node.default_child  # type: ignore[assignment]
         cfn_addon.resolve_conflicts = "OVERWRITE"
+        return addon
+
+    def add_container_insights(self, cluster: eks.Cluster, *, performance_log_group: IConstruct) -> eks.Addon:
+        """Container Insights with enhanced observability: the amazon-cloudwatch-observability add-on
+        (CloudWatch User Guide, "Install the Amazon CloudWatch Observability EKS add-on"), credentials
+        through EKS Pod Identity (service account cloudwatch-agent in amazon-cloudwatch; add-on 3.1.0+).
+
+        Its agent is a DaemonSet that tolerates every taint (the chart's default ``tolerations:
+        [{operator: Exists}]``): it runs on the Spark nodes too, where it reads the pods' requests, and
+        its requests are part of every node's DaemonSet overhead (jobs/capacity.py). Its controller
+        runs on the system nodes (CriticalAddonsOnly). Container logs stay off: EMR ships each job's
+        logs to the team's log group and S3 already. The performance log group exists before the
+        add-on, with the platform's retention and key, so the agent does not create one of its own.
+        """
+        role = pod_identity_role(
+            self, "CloudWatchAgentRole", cluster=cluster, description="CloudWatch agent: Container Insights metrics"
+        )
+        role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("CloudWatchAgentServerPolicy"))
+        suppress(
+            role,
+            (
+                "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]",
+                "CloudWatchAgentServerPolicy is the policy AWS documents and maintains for the CloudWatch agent.",
+            ),
+        )
+        addon = self._addon(
+            cluster, "amazon-cloudwatch-observability", configuration_values=container_insights_configuration()
+        )
+        cfn_addon: eks.CfnAddon = addon.node.default_child  # type: ignore[assignment]
+        cfn_addon.add_property_override(
+            "PodIdentityAssociations", [{"ServiceAccount": "cloudwatch-agent", "RoleArn": role.role_arn}]
+        )
+        addon.node.add_dependency(self.pod_identity_agent, performance_log_group)
         return addon
 
     def before_nodes_join(self, nodes: IConstruct) -> None:

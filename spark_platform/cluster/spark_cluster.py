@@ -21,7 +21,12 @@ from spark_platform.config import AdminRoleConfig, ClusterConfig, SystemNodesCon
 from spark_platform.kubernetes_versions import version_pins
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.network import PodSubnet
+from spark_platform.observability.names import container_insights_log_group_name
 from spark_platform.retention import key_alias
+
+# Container Insights performance events feed the dashboards' metric filters within minutes; a
+# month is kept for ad-hoc Logs Insights queries.
+CONTAINER_INSIGHTS_RETENTION_DAYS = 30
 
 # Nodes carrying this taint only run pods that tolerate it. CoreDNS, the EKS add-ons'
 # DaemonSets and the Karpenter chart tolerate it out of the box; Spark pods never do.
@@ -159,6 +164,19 @@ class SparkCluster(Construct):
         # CoreDNS needs somewhere to run before EKS reports its add-on healthy.
         self.addons.before_nodes_join(self.system_nodegroup)
         self.addons.after_nodes_join(self.system_nodegroup)
+        # Container Insights: where the agent writes pod and node performance events (derived
+        # metrics, not history: goes with the stack), then the add-on, after the nodes.
+        self.container_insights_logs = encrypted_log_group(
+            self,
+            "ContainerInsightsLogs",
+            key=log_key,
+            retention_days=CONTAINER_INSIGHTS_RETENTION_DAYS,
+            log_group_name=container_insights_log_group_name(cluster_name),
+        )
+        self.container_insights = self.addons.add_container_insights(
+            self.cluster, performance_log_group=self.container_insights_logs
+        )
+        self.container_insights.node.add_dependency(self.system_nodegroup)
 
     def _harden_kubectl_provider(self, log_key: kms.IKey) -> None:
         """Bring CDK's kubectl provider (two Lambda functions) up to the platform's baseline.

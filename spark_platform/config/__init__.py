@@ -5,6 +5,7 @@ nodes), karpenter, images, teams (and tenancy), orchestration (MWAA), platform (
 reading plain data); errors holds ConfigError and pydantic's errors in one-line form.
 """
 
+from spark_platform.config.alerts import AlertsConfig, ObservabilityConfig
 from spark_platform.config.cluster import AdminRoleConfig, ClusterConfig, SystemNodesConfig
 from spark_platform.config.environment import EnvironmentConfig, NetworkConfig
 from spark_platform.config.errors import ConfigError
@@ -26,6 +27,7 @@ from spark_platform.config.teams import (
 
 __all__ = [
     "AdminRoleConfig",
+    "AlertsConfig",
     "ClusterConfig",
     "ConfigError",
     "EgressRule",
@@ -34,6 +36,7 @@ __all__ = [
     "KarpenterConfig",
     "NetworkConfig",
     "NodePoolConfig",
+    "ObservabilityConfig",
     "OrchestrationConfig",
     "PlatformConfig",
     "QuotaConfig",

@@ -31,6 +31,11 @@ class OrchestrationConfig:
     """Where the teams' ``<team>.yaml`` pipeline files are (relative to the repository root, or
     absolute); synth checks every file against its team. Null: no pipelines yet, MWAA runs the DAG
     package alone. The sandbox uses the sample pipelines, orchestration/dags/pipelines."""
+    artifacts_dir: StrictStr = "orchestration/artifacts"
+    """The teams' job scripts and jars: its ``<team>/`` folder is uploaded to the team's artifacts
+    prefix (``teams/<team>/`` of the artifacts bucket) on deploy, and synth refuses a pipeline of that
+    team whose relative entry point or jar is missing from it. A team without a folder uploads its
+    own. The default holds the sample pipelines' scripts (docs/observability.md)."""
     airflow_version: StrictStr = DEFAULT_AIRFLOW_VERSION
     """The Airflow version MWAA runs, quoted; one MWAA offers and the DAG tests run on
     (spark_platform/orchestration/mwaa_versions.py). Upgrades follow MWAA's in-place paths."""

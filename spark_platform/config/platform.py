@@ -13,6 +13,7 @@ from dataclasses import field
 from pydantic import StrictStr, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
+from spark_platform.config.alerts import ObservabilityConfig
 from spark_platform.config.cluster import ClusterConfig, SystemNodesConfig
 from spark_platform.config.environment import EnvironmentConfig, NetworkConfig
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, config_error, fail
@@ -60,6 +61,8 @@ class PlatformConfig:
     tenants yet."""
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
     """The MWAA environment that runs the teams' pipelines."""
+    observability: ObservabilityConfig = field(default_factory=ObservabilityConfig)
+    """The platform team's alerts and the recorded job events (docs/observability.md)."""
     tags: dict[StrictStr, StrictStr] = field(default_factory=dict)
     """Tags on every resource that takes tags (cost allocation, ownership), next to the platform's
     own ``spark-platform: <name_prefix>``."""
@@ -79,7 +82,8 @@ class PlatformConfig:
         if len(set(names)) != len(names):
             fail("images", "lists the same job type twice; put all its releases in one entry")
         for index, team in enumerate(self.teams):
-            team.validate(f"teams[{index}]")
+            team.validate(f"teams[{index}]", self.environment.region)
+        self.observability.validate(self.environment.region)
         names = {team.name for team in self.teams}
         for index, team in enumerate(self.teams):
             for other in team.read_team_data:

@@ -8,6 +8,7 @@ from dataclasses import field
 from pydantic import StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
+from spark_platform.config.alerts import AlertsConfig
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check_retention, fail, parse_cidr
 from spark_platform.config.images import DEFAULT_RELEASE_LABEL
 from spark_platform.emr_releases import ReleaseLabelError, parse_release_label, support_status
@@ -185,7 +186,10 @@ class TeamConfig:
     which works while every team fits one stack; past that every team names its stack, so adding,
     removing or reordering teams never moves another (spark_platform/tenancy/placement.py)."""
 
-    def validate(self, field_path: str) -> None:
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    """Who hears about the team's failed, cancelled and long-running jobs (docs/observability.md)."""
+
+    def validate(self, field_path: str, region: str | None = None) -> None:
         """Check the team on its own (PlatformConfig checks it against the other teams)."""
         for name, limit in TEAM_LIMITS.items():
             if len(getattr(self, name)) > limit:
@@ -241,6 +245,7 @@ class TeamConfig:
             if not 1 <= getattr(self, name) <= 10000:
                 fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")
         check_retention(f"{field_path}.log_retention_days", self.log_retention_days)
+        self.alerts.validate(f"{field_path}.alerts", region)
 
 
 JOB_CREDENTIALS = ("auto", "pod_identity", "irsa")

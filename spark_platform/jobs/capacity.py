@@ -35,12 +35,19 @@ EVICTION_MEMORY_MIB = 100
 EVICTION_NODEFS_FRACTION = 0.10
 KUBE_RESERVED_EPHEMERAL_GIB = 1
 
-# Requests of the pods every Spark node runs besides Spark (EKS managed add-on defaults):
-# aws-node (VPC CNI, 25m) with its network-policy agent (25m), kube-proxy (100m). The EKS Pod
-# Identity agent sets no requests.
-DAEMONSET_CPU_MILLI = 150
-DAEMONSET_MEMORY_MIB = 0
-DAEMONSET_PODS = 3
+# The pods every Spark node runs besides Spark, and their requests (EKS managed add-on defaults):
+# aws-node (VPC CNI, 25m) with its network-policy agent (25m), kube-proxy (100m), the EKS Pod
+# Identity agent (no requests), and Container Insights' CloudWatch agent (250m, 128Mi: the
+# amazon-cloudwatch-observability chart's agent.resources.requests; it tolerates every taint).
+DAEMONSETS: tuple[tuple[str, str, int, int], ...] = (  # (name, namespace, cpu milli, memory MiB)
+    ("aws-node", "kube-system", 50, 0),
+    ("kube-proxy", "kube-system", 100, 0),
+    ("eks-pod-identity-agent", "kube-system", 0, 0),
+    ("cloudwatch-agent", "amazon-cloudwatch", 250, 128),
+)
+DAEMONSET_CPU_MILLI = sum(cpu for _, _, cpu, _ in DAEMONSETS)
+DAEMONSET_MEMORY_MIB = sum(memory for _, _, _, memory in DAEMONSETS)
+DAEMONSET_PODS = len(DAEMONSETS)
 
 
 @dataclass(frozen=True)

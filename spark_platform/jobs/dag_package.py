@@ -8,6 +8,7 @@ never parse a pipeline differently. Imports nothing heavy: the Airflow tests use
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from importlib import resources
@@ -29,17 +30,36 @@ def _dags_dir() -> Path:
 DAGS_DIR = _dags_dir()
 
 
+def _artifacts_dir() -> Path:
+    """The sample pipelines' job scripts: ``orchestration/artifacts/`` in a checkout, package data
+    ``spark_platform/artifacts/`` in the wheel."""
+    checkout = REPOSITORY_ROOT / "orchestration" / "artifacts"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("spark_platform") / "artifacts"))
+
+
+ARTIFACTS_DIR = _artifacts_dir()
+
+
+PACKAGE = "spark_platform_dags"
+
+
 def dag_module(module: str) -> ModuleType:
-    """A module of the DAG package (model, schedule), loaded without Airflow and without putting
-    the dags folder on sys.path."""
-    name = f"spark_platform_dags_{module}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DAGS_DIR / "spark_platform_dags" / f"{module}.py")
+    """A plain-Python module of the DAG package (model, schedule, request), imported without
+    Airflow and without putting the dags folder on sys.path: the package is registered from its
+    own directory, so its modules import each other as they do in MWAA."""
+    if PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            PACKAGE,
+            DAGS_DIR / PACKAGE / "__init__.py",
+            submodule_search_locations=[str(DAGS_DIR / PACKAGE)],
+        )
         assert spec and spec.loader
-        loaded = importlib.util.module_from_spec(spec)
-        sys.modules[name] = loaded
-        spec.loader.exec_module(loaded)
-    return sys.modules[name]
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[PACKAGE] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{PACKAGE}.{module}")
 
 
 def pipeline_model() -> ModuleType:
@@ -51,3 +71,8 @@ def pipeline_model() -> ModuleType:
 def schedule_module() -> ModuleType:
     """The DAG package's ``schedule``: the staggered minute of each pipeline."""
     return dag_module("schedule")
+
+
+def request_module() -> ModuleType:
+    """The DAG package's ``request``: the StartJobRun request of a pipeline job (DAGs and smoke)."""
+    return dag_module("request")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
 from spark_platform.images import JOB_TYPES
-from spark_platform.jobs.dag_package import DAGS_DIR, REPOSITORY_ROOT, pipeline_model
+from spark_platform.jobs.dag_package import ARTIFACTS_DIR, DAGS_DIR, REPOSITORY_ROOT, pipeline_model
 from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
 from spark_platform.jobs.runtimes import job_problems as runtime_problems
@@ -30,6 +30,7 @@ from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
 
 SHIPPED_PIPELINES = "orchestration/dags/pipelines"
+SHIPPED_ARTIFACTS = "orchestration/artifacts"
 
 
 def pipelines_dir(config: PlatformConfig) -> Path | None:
@@ -45,6 +46,46 @@ def pipelines_dir(config: PlatformConfig) -> Path | None:
         return DAGS_DIR / "pipelines"
     base = REPOSITORY_ROOT if (REPOSITORY_ROOT / "orchestration").is_dir() else Path.cwd()
     return base / path
+
+
+def artifacts_dir(config: PlatformConfig) -> Path:
+    """Resolved like pipelines_dir; the default is the sample jobs shipped with the DAGs."""
+    path = Path(config.orchestration.artifacts_dir)
+    if path.is_absolute():
+        return path
+    if path == Path(SHIPPED_ARTIFACTS):
+        return ARTIFACTS_DIR
+    base = REPOSITORY_ROOT if (REPOSITORY_ROOT / "orchestration").is_dir() else Path.cwd()
+    return base / path
+
+
+def team_artifacts(config: PlatformConfig) -> dict[str, Path]:
+    """The folder of each configured team in artifacts_dir (uploaded to teams/<team>/ on deploy).
+    The shipped scripts belong to the shipped pipelines: with other pipelines they are used only
+    when artifacts_dir is configured too."""
+    orchestration = config.orchestration
+    if orchestration.artifacts_dir == SHIPPED_ARTIFACTS and orchestration.pipelines_dir != SHIPPED_PIPELINES:
+        return {}
+    directory = artifacts_dir(config)
+    teams = {team.name for team in config.teams}
+    return (
+        {path.name: path for path in sorted(directory.iterdir()) if path.is_dir() and path.name in teams}
+        if directory.is_dir()
+        else {}
+    )
+
+
+def artifact_problems(folder: Path | None, job, where: str) -> list[str]:
+    """A team whose scripts come from artifacts_dir must find every relative path of its jobs there
+    (the day-one sample pipelines named scripts nobody had written)."""
+    if folder is None:
+        return []
+    return [
+        f"{where}.{field}: {path} is not in {folder} (uploaded to the team's artifacts prefix on deploy); "
+        "add the file or give an s3:// location"
+        for field, path in (("entry_point", job.entry_point), *(("extra_jars", jar) for jar in job.extra_jars))
+        if "://" not in path and not (folder / path.lstrip("/")).is_file()
+    ]
 
 
 def check_pipelines(config: PlatformConfig) -> list:
@@ -79,12 +120,14 @@ def pipeline_problems(config: PlatformConfig, pipeline) -> list[str]:
             "add the team or remove its pipelines file"
         ]
     index, team = teams[pipeline.team]
+    folder = team_artifacts(config).get(team.name)
     problems = []
     for j, job in enumerate(pipeline.jobs):
         at = f"{where}.jobs[{j}]"
         problems += release_problems(config, (index, team), pipeline, job, job.release_label, at)
         if job.shadow is not None:
             problems += release_problems(config, (index, team), pipeline, job, job.shadow.release_label, f"{at}.shadow")
+        problems += artifact_problems(folder, job, at)
     return problems
 
 

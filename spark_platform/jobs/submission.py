@@ -98,6 +98,32 @@ GLUE_CATALOG_CONF = {
 }
 
 
+# Container log rotation (EMR on EKS Development Guide, "Using Spark container log rotation";
+# API reference, ContainerLogRotationConfiguration: rotationSize 2KB-2GB as an integer and a unit,
+# maxFilesToKeep 1-50; EMR 6.11.0 and later, next to s3MonitoringConfiguration). A long job's
+# stdout and stderr otherwise grow without bound on the node's disk. The pod templates reserve
+# POD_LOG_HEADROOM_GIB (1 GiB) of ephemeral storage for logs: 2 streams x 5 files x 50 MB stays
+# well inside it (tests/test_observability.py checks the arithmetic).
+CONTAINER_LOG_ROTATION = {"rotationSize": "50MB", "maxFilesToKeep": 5}
+CONTAINER_LOG_ROTATION_SINCE = (6, 11, 0)
+
+# The job's team context: Spark settings every submission carries, from fields of the team document
+# (setting -> document field), so a job finds its team's data and Glue databases without arguments
+# (orchestration/artifacts/*/jobs/*.py read them with spark.conf.get). Spark keeps unknown spark.*
+# settings in its configuration and ignores them otherwise; a job may not set them itself.
+TEAM_CONTEXT_PREFIX = "spark.sparkplatform."
+TEAM_CONTEXT = {
+    f"{TEAM_CONTEXT_PREFIX}team": "team",
+    f"{TEAM_CONTEXT_PREFIX}dataUri": "data_uri",
+    f"{TEAM_CONTEXT_PREFIX}glueDatabasePrefix": "glue_database_prefix",
+}
+
+
+def team_context_conf(document: dict[str, str]) -> dict[str, str]:
+    """The team context settings of a team document (its fields named by TEAM_CONTEXT)."""
+    return {key: document[field] for key, field in TEAM_CONTEXT.items()}
+
+
 def platform_spark_conf(*, driver_template: str, executor_template: str, fallback_uri: str) -> dict[str, str]:
     """The spark-defaults a job may not change (see REFUSED_SPARK_SETTINGS in the DAG model)."""
     return {

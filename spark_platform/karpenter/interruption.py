@@ -42,6 +42,23 @@ class InterruptionQueue(Construct):
                 "Interruption events expire within minutes; a dead-letter queue would only keep stale warnings.",
             ),
         )
+        # Events EventBridge could not deliver to the queue (a broken queue policy or key): the
+        # platform alarms on any (spark_platform/observability). Kept as long as SQS allows.
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            queue_name=f"{queue_name}-dead-letters",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        suppress(
+            self.dead_letters,
+            (
+                "AwsSolutions::AwsSolutions-SQS3",
+                "This queue is the dead-letter queue of the interruption rules' target.",
+            ),
+        )
         self.rules = []
         for rule_id, source, detail_type in INTERRUPTION_EVENTS:
             rule = events.Rule(
@@ -50,5 +67,5 @@ class InterruptionQueue(Construct):
                 description=f"{detail_type} -> Karpenter interruption queue",
                 event_pattern=events.EventPattern(source=[source], detail_type=[detail_type]),
             )
-            rule.add_target(targets.SqsQueue(self.queue))
+            rule.add_target(targets.SqsQueue(self.queue, dead_letter_queue=self.dead_letters))
             self.rules.append(rule)

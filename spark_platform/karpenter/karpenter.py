@@ -45,6 +45,7 @@ class Karpenter(Construct):
         ami_alias: str,
         region: str,
         system_nodes: int = 2,
+        node_tags: dict[str, str] | None = None,
     ) -> None:
         """``ami_alias``: the EC2NodeClass's AMI alias (PlatformConfig.node_ami_alias: pinned per
         Kubernetes version unless configured). ``system_nodes``: the system node group's minimum
@@ -152,6 +153,7 @@ class Karpenter(Construct):
                     ami_alias=ami_alias,
                     cluster_name=cluster_name,
                     instance_profile=self.instance_profile.instance_profile_name,
+                    tags=node_tags,
                 )
             ],
         )

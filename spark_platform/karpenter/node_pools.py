@@ -23,9 +23,16 @@ _CAPACITY, _FAMILY, _SIZE = 2, 3, 4
 
 
 def node_class_manifest(
-    config: KarpenterConfig, *, ami_alias: str, cluster_name: str, instance_profile: str
+    config: KarpenterConfig,
+    *,
+    ami_alias: str,
+    cluster_name: str,
+    instance_profile: str,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return load_manifest(
+    """``tags``: cost-allocation tags Karpenter puts on every instance, volume and network
+    interface it launches (EC2NodeClass ``spec.tags``), next to its own karpenter.sh/nodepool."""
+    manifest = load_manifest(
         NODE_CLASS_FILE,
         {
             ("spec", "amiSelectorTerms", 0, "alias"): ami_alias,
@@ -37,6 +44,8 @@ def node_class_manifest(
             ("spec", "kubelet", "maxPods"): config.max_pods,
         },
     )
+    manifest["spec"]["tags"].update(tags or {})
+    return manifest
 
 
 def node_pool_manifest(name: str, pool: NodePoolConfig) -> dict[str, Any]:

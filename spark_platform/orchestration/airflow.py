@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 from aws_cdk import DefaultStackSynthesizer, Stack, Stage, Token
@@ -87,7 +88,7 @@ class AirflowEnvironment(Construct):
         requirements = mwaa_requirements(config)
         requirements_key = f"requirements/{hashlib.sha256(requirements.encode()).hexdigest()[:16]}/requirements.txt"
         settings = platform_settings(name_prefix=name_prefix, region=stack.region)
-        deployment_logs = encrypted_log_group(
+        self.deployment_logs = deployment_logs = encrypted_log_group(
             self,
             "DeploymentLogs",
             key=logs_key(self, "DeploymentLogsKey", description="Encrypts the DAG deployment logs"),
@@ -202,6 +203,41 @@ class AirflowEnvironment(Construct):
         # The DAGs and the requirements object must be in the bucket when MWAA starts.
         self.environment.node.add_dependency(self.dags, self.requirements, self.policy, self.jobs_policy)
         self._acknowledge_deployment_lambda()
+
+    def deploy_job_artifacts(self, bucket: s3.IBucket, folders: dict[str, Path]) -> s3deploy.BucketDeployment | None:
+        """Upload each team's job scripts and jars (``folders``: team -> folder) to teams/<team>/ of
+        the artifacts bucket, with the handler that deploys the DAGs (one Lambda per stack). Never
+        prunes: a team's prefix also holds what its own CI uploads."""
+        if not folders:
+            return None
+        staged = Path(Stage.of(self).outdir) / "team-artifacts"
+        if staged.exists():
+            shutil.rmtree(staged)
+        for team, folder in sorted(folders.items()):
+            shutil.copytree(folder, staged / team, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        deployment = s3deploy.BucketDeployment(
+            self,
+            "JobArtifacts",
+            destination_bucket=bucket,
+            destination_key_prefix="teams/",
+            sources=[s3deploy.Source.asset(str(staged))],
+            prune=False,
+            retain_on_delete=True,
+            memory_limit=512,  # the DAG deployments' handler, shared
+            log_group=self.deployment_logs,
+        )
+        stack = Stack.of(self)
+        objects = nag_resource_form(stack.resolve(bucket.arn_for_objects("*")))
+        for child in stack.node.children:
+            if child.node.id.startswith("Custom::CDKBucketDeployment"):
+                suppress(
+                    child,
+                    (
+                        f"AwsSolutions::AwsSolutions-IAM5[Resource::{objects}]",
+                        "The handler writes the teams' job scripts under teams/<team>/ of the artifacts bucket.",
+                    ),
+                )
+        return deployment
 
     def _acknowledge_deployment_lambda(self) -> None:
         """CDK's BucketDeployment handler: the one Lambda needed to put files into the bucket."""

@@ -10,7 +10,13 @@ from spark_platform.emr_release_catalog import RELEASES
 from spark_platform.images import JOB_TYPES
 from spark_platform.jobs.dag_package import DAGS_DIR
 from spark_platform.jobs.runtimes import runtime_spark_conf
-from spark_platform.jobs.submission import PLATFORM_SPARK_CONF_KEYS, job_submitter_properties
+from spark_platform.jobs.submission import (
+    CONTAINER_LOG_ROTATION,
+    CONTAINER_LOG_ROTATION_SINCE,
+    PLATFORM_SPARK_CONF_KEYS,
+    TEAM_CONTEXT,
+    job_submitter_properties,
+)
 
 
 def platform_settings(*, name_prefix: str, region: str) -> dict:
@@ -24,6 +30,11 @@ def platform_settings(*, name_prefix: str, region: str) -> dict:
         # Placement of EMR's job-runner pod, and the spark-defaults each team document holds.
         "job_submitter": job_submitter_properties(),
         "platform_spark_conf_keys": list(PLATFORM_SPARK_CONF_KEYS),
+        # Spark setting -> team document field: where each job finds its team's data and databases.
+        "team_context": dict(TEAM_CONTEXT),
+        # Rotation of the Spark containers' stdout/stderr, on the releases that support it.
+        "container_log_rotation": dict(CONTAINER_LOG_ROTATION),
+        "container_log_rotation_since": list(CONTAINER_LOG_ROTATION_SINCE),
     }
 
 

@@ -67,8 +67,9 @@ def platform_prices() -> dict[str, Any]:
 
 def kms_keys(config: PlatformConfig) -> int:
     """Customer managed keys the platform creates: secrets and control-plane logs (cluster), flow
-    logs (network), data and team logs (tenancy), and the MWAA source and DAG-deployment logs keys."""
-    return 5 + (2 if config.orchestration.enabled else 0)
+    logs (network), data and team logs (tenancy), the alert topics' and job events' keys
+    (observability), and the MWAA source and DAG-deployment logs keys."""
+    return 7 + (2 if config.orchestration.enabled else 0)
 
 
 def fixed_monthly_cost(config: PlatformConfig, ec2: PriceTable | None = None) -> FixedCost:

@@ -100,6 +100,9 @@ def _summary(config, m: Metrics, planned, pools, prices: PriceTable, zones: int)
         "cost_per_day_usd": round(m.cost_usd, 2),
         "cost_attributed_to_runs_usd": round(attributed, 2),
         "cost_per_pipeline_run_usd": runs,
+        # Requested vCPU x time per team, the team dashboards' vCPU-hours (observability/cost.py).
+        "vcpu_hours_by_team": {team: round(hours, 2) for team, hours in sorted(m.vcpu_hours_by_team.items())},
+        "cost_by_team_usd": {team: round(cost, 2) for team, cost in sorted(m.cost_by_team.items())},
         "packing_efficiency_by_job": efficiency,
         "capacity_types": {name: pool.capacity_type for name, pool in pools.items()},
         "prices": prices.describe(),

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from spark_platform.jobs.capacity import Resources
+from spark_platform.observability.cost import vcpu_hours
 from spark_platform.planner.packing import NodeType, PoolModel
 from spark_platform.planner.workload import MINUTES_PER_DAY, PlannedJob, PlannedPipeline
 
@@ -79,6 +80,9 @@ class Metrics:
     node_minutes_by_type: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     cost_usd: float = 0.0
     cost_by_pipeline_run: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # The same vCPU-hours the team dashboards show (observability/cost.py), and their cost.
+    vcpu_hours_by_team: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cost_by_team: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     never_started: list[str] = field(default_factory=list)
 
 
@@ -244,8 +248,12 @@ class Simulation:
             node.ephemeral += n * pod.ephemeral_bytes
             self._set_pods(node, node.pods - n, minute)
             self._reopen(node)
-            share = n * pod.cpu_milli / (node.node_type.shape.vcpus * 1000)
-            cost += share * node.node_type.usd_per_hour * job.minutes / 60
+            # The pods' requested vCPU-hours at the node's price per vCPU-hour: the CPU share of the node.
+            hours = vcpu_hours(n * pod.cpu_milli, job.minutes * 60)
+            share_cost = hours * node.node_type.usd_per_hour / node.node_type.shape.vcpus
+            self.metrics.vcpu_hours_by_team[job.team] += hours
+            self.metrics.cost_by_team[job.team] += share_cost
+            cost += share_cost
         use = self.team_use[job.team]
         for i in range(4):
             use[i] -= job.shape.quota_use[i]

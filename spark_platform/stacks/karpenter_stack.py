@@ -24,6 +24,7 @@ class KarpenterStack(PlatformStack):
         ami_alias: str,
         system_nodes: int,
         cluster: eks.ICluster,
+        node_tags: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -40,6 +41,7 @@ class KarpenterStack(PlatformStack):
             ami_alias=ami_alias,
             region=environment.region,
             system_nodes=system_nodes,
+            node_tags=node_tags,
         )
         CfnOutput(self, "NodeRoleArn", value=self.karpenter.node_role.role_arn)
         CfnOutput(self, "InterruptionQueueName", value=self.karpenter.interruption.queue.queue_name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import CfnOutput
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -12,6 +13,7 @@ from spark_platform.config import EnvironmentConfig, OrchestrationConfig
 from spark_platform.network import SparkVpc
 from spark_platform.orchestration.airflow import AirflowEnvironment
 from spark_platform.stacks.base import PlatformStack
+from spark_platform.tenancy.storage import platform_bucket_name
 
 
 class OrchestrationStack(PlatformStack):
@@ -27,6 +29,8 @@ class OrchestrationStack(PlatformStack):
         network: SparkVpc,
         access_logs: s3.IBucket,
         pipelines: Path | None,
+        artifacts_key: kms.IKey | None = None,
+        team_artifacts: dict[str, Path] | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -46,6 +50,17 @@ class OrchestrationStack(PlatformStack):
             access_logs=access_logs,
             pipelines=pipelines,
         )
+        # The sample pipelines' job scripts, where their entry points say (teams/<team>/jobs/...).
+        # Imported by its literal name: the handler's grant then names the bucket, not an export.
+        self.job_artifacts = None
+        if team_artifacts:
+            artifacts = s3.Bucket.from_bucket_attributes(
+                self,
+                "ArtifactsBucket",
+                bucket_name=platform_bucket_name(name_prefix, "artifacts", account=self.account, region=self.region),
+                encryption_key=artifacts_key,
+            )
+            self.job_artifacts = self.airflow.deploy_job_artifacts(artifacts, team_artifacts or {})
         CfnOutput(self, "AirflowEnvironmentName", value=self.airflow.environment_name)
         CfnOutput(self, "AirflowWebserverUrl", value=self.airflow.environment.attr_webserver_url)
         CfnOutput(self, "DagsBucket", value=self.airflow.bucket.bucket_name)

@@ -23,17 +23,21 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
-from spark_platform.jobs.pipelines import check_pipelines, pipelines_dir
+from spark_platform.jobs.pipelines import check_pipelines, pipelines_dir, team_artifacts
 from spark_platform.stacks.cluster_stack import ClusterStack
 from spark_platform.stacks.images_stack import ImagesStack
 from spark_platform.stacks.karpenter_stack import KarpenterStack
 from spark_platform.stacks.network_stack import NetworkStack
+from spark_platform.stacks.observability_stack import ObservabilityStack, TeamsObservabilityStack
 from spark_platform.stacks.orchestration_stack import OrchestrationStack
 from spark_platform.stacks.team_identities_stack import TeamIdentitiesStack
 from spark_platform.stacks.teams_stack import TeamsStack
 from spark_platform.stacks.tenancy_stack import TenancyStack
 from spark_platform.tenancy import ClusterAccess, SparkTeam
 from spark_platform.tenancy.placement import place_teams
+
+# The cost-allocation tag of a team's resources and job runs (docs/observability.md, "Cost per team").
+TEAM_TAG = "spark-platform/team"
 
 
 class SparkPlatform(Construct):
@@ -97,6 +101,8 @@ class SparkPlatform(Construct):
             ami_alias=config.node_ami_alias,
             system_nodes=config.system_nodes.min_size,
             cluster=self.cluster.spark_cluster.cluster,
+            # Karpenter's instances are not CloudFormation's: they get the platform's tags here.
+            node_tags={"spark-platform": prefix, **dict(sorted(config.tags.items()))},
         )
         # The kubelet on Karpenter's nodes pulls the job images with the node role; job roles (IRSA
         # credentials inside the pods) never pull, so they get no ECR access.
@@ -110,6 +116,19 @@ class SparkPlatform(Construct):
             log_bucket_retention_days=config.tenancy.log_bucket_retention_days,
         )
         eks_cluster = self.cluster.spark_cluster.cluster
+        zones = len(environment.availability_zones)
+        self.observability = ObservabilityStack(
+            scope,
+            f"{prefix}-observability",
+            name_prefix=prefix,
+            environment=environment,
+            config=config.observability,
+            cluster_name=config.cluster_name,
+            cluster=eks_cluster,
+            network=self.network.network,
+            pod_ips_per_zone=config.network.pod_ip_capacity(zones) // zones,
+            karpenter=self.karpenter.karpenter,
+        )
         self._access = ClusterAccess(
             cluster=eks_cluster,
             cluster_name=config.cluster_name,
@@ -126,6 +145,7 @@ class SparkPlatform(Construct):
         self.node.add_validation(_TeamsComplete(self))
         self.team_stacks: dict[int, TeamsStack] = {}
         self.identity_stacks: dict[int, TeamIdentitiesStack] = {}
+        self.team_observability_stacks: dict[int, TeamsObservabilityStack] = {}
         self.teams: dict[str, SparkTeam] = {}
         self.orchestration: OrchestrationStack | None = None
         for stack in self.stacks:
@@ -175,9 +195,32 @@ class SparkPlatform(Construct):
             self.team_stacks[number] = stack
         spark_team = stack.add_team(team, role_name=self.config.job_role_name(team.name))
         self.teams[team.name] = spark_team
+        observed = self._team_observability(number).add_team(team, role_name=self.config.job_role_name(team.name))
+        constructs = [spark_team, observed]
         if spark_team.job_credentials == "pod_identity":
-            self._identities(number, stack).add_team(team, role_name=self.config.job_role_name(team.name))
+            constructs.append(
+                self._identities(number, stack).add_team(team, role_name=self.config.job_role_name(team.name))
+            )
+        # Cost allocation: every resource of the team carries its name (activate the tag in Billing).
+        for construct in constructs:
+            Tags.of(construct).add(TEAM_TAG, team.name)
         return spark_team
+
+    def _team_observability(self, number: int) -> TeamsObservabilityStack:
+        """The alerts and dashboards of teams stack ``number``'s teams (its teams stack is full)."""
+        stack = self.team_observability_stacks.get(number)
+        if stack is None:
+            stack = TeamsObservabilityStack(
+                self._scope,
+                f"{self.config.name_prefix}-observability-{number}",
+                name_prefix=self.config.name_prefix,
+                environment=self.config.environment,
+                platform=self.observability.observability,
+                cluster_name=self.config.cluster_name,
+            )
+            self._tag(stack)
+            self.team_observability_stacks[number] = stack
+        return stack
 
     def _identities(self, number: int, teams_stack: TeamsStack) -> TeamIdentitiesStack:
         """The Pod Identity associations' stack of teams stack ``number``, created on first use."""
@@ -188,7 +231,7 @@ class SparkPlatform(Construct):
                 f"{self.config.name_prefix}-teams-{number}-identities",
                 name_prefix=self.config.name_prefix,
                 environment=self.config.environment,
-                cluster_name=self.config.cluster_name,
+                access=self._access,
             )
             # The roles (in the teams stack) exist before their associations, and outlive them.
             stack.add_stack_dependency(teams_stack)
@@ -252,17 +295,28 @@ class SparkPlatform(Construct):
             network=self.network.network,
             access_logs=self.tenancy.storage.access_logs,
             pipelines=pipelines_dir(config),
+            artifacts_key=self.tenancy.storage.key,
+            team_artifacts=team_artifacts(config),
         )
         self._tag(self.orchestration)
+        self.observability.observability.watch_airflow(self.orchestration.airflow.environment_name)
         return self.orchestration
 
     @property
     def stacks(self) -> list[Stack]:
         """Every stack of the platform, in creation order."""
-        shared = [self.network, self.cluster, *([self.images] if self.images else []), self.karpenter, self.tenancy]
+        shared = [
+            self.network,
+            self.cluster,
+            *([self.images] if self.images else []),
+            self.karpenter,
+            self.observability,
+            self.tenancy,
+        ]
         teams = [self.team_stacks[number] for number in sorted(self.team_stacks)]
-        identities = [self.identity_stacks[number] for number in sorted(self.identity_stacks)]
-        return shared + teams + identities + ([self.orchestration] if self.orchestration else [])
+        teams += [self.identity_stacks[number] for number in sorted(self.identity_stacks)]
+        teams += [self.team_observability_stacks[number] for number in sorted(self.team_observability_stacks)]
+        return shared + teams + ([self.orchestration] if self.orchestration else [])
 
 
 @jsii.implements(IValidation)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from spark_platform.config import NetworkConfig, TeamConfig, uses_pod_identity
+from spark_platform.config import NetworkConfig, TeamConfig
 from spark_platform.config.environment import POD_CIDR_PARENTS, PRIVATE_PARENTS
 from spark_platform.manifests import load_manifests
 
 NETWORK_POLICIES = "manifests/team/network-policies.yaml"
+POD_IDENTITY_AGENT_POLICY = "manifests/team/pod-identity-agent.yaml"
 
 # Never reachable through the "public addresses" rule: every private range (other teams' pods,
 # peered and on-premises networks), the carrier-grade NAT and benchmarking ranges pod CIDRs are
@@ -27,8 +28,8 @@ def kubernetes_service_ip(service_cidr: str) -> str:
 
 
 def network_policies(team: TeamConfig, network: NetworkConfig) -> list[dict[str, Any]]:
-    """Default deny, then same-namespace traffic, DNS, AWS APIs over HTTPS, the Pod Identity agent
-    (Pod Identity teams) and the team's egress."""
+    """Default deny, then same-namespace traffic, DNS, AWS APIs over HTTPS and the team's egress
+    (a Pod Identity team's agent policy is pod_identity_agent_policy, applied with its associations)."""
     namespace = {("metadata", "namespace"): team.namespace}
     egress = [
         {
@@ -52,7 +53,11 @@ def network_policies(team: TeamConfig, network: NetworkConfig) -> list[dict[str,
             {**namespace, ("spec", "egress"): egress or [{}]},
         ],
     )
-    if not uses_pod_identity(team):  # the Pod Identity agent rule, for Pod Identity teams only
-        del policies[3]["spec"]["egress"][1]
     # No egress configured: no team-egress policy at all (an empty rule would allow everything).
     return policies if team.egress else policies[:-1]
+
+
+def pod_identity_agent_policy(namespace: str) -> dict[str, Any]:
+    """The policy that lets a Pod Identity team's pods reach the node's Pod Identity agent."""
+    (policy,) = load_manifests(POD_IDENTITY_AGENT_POLICY, [{("metadata", "namespace"): namespace}])
+    return policy

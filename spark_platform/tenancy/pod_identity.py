@@ -26,6 +26,7 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from spark_platform.jobs.emr_pods import service_account
+from spark_platform.tenancy.network_policy import pod_identity_agent_policy
 
 # The service accounts of a StartJobRun, by EMR's component name.
 START_JOB_RUN_COMPONENTS = ("client", "driver", "executor")
@@ -69,14 +70,29 @@ def pod_identity_trust_document(*, cluster_name: str, namespace: str, role_name:
 
 
 class JobRoleAssociations(Construct):
-    """The three Pod Identity associations of one team's job execution role.
+    """The three Pod Identity associations of one team's job execution role, and the network
+    policy that lets the team's pods reach the Pod Identity agent (pod-identity-agent.yaml).
 
     The role is named, not referenced: it lives in the team's stack, and an ARN built from its
-    literal name keeps the stacks free of exports (the caller orders the stacks).
+    literal name keeps the stacks free of exports (the caller orders the stacks: the namespace
+    exists first). Both live here rather than in the team's stack, whose byte budget per team
+    (tenancy/placement.py) has no room for them at 21 worst-case teams a stack.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster_name: str, namespace: str, role_name: str):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        cluster_name: str,
+        namespace: str,
+        role_name: str,
+    ):
         super().__init__(scope, construct_id)
+        self.agent_policy = eks.KubernetesManifest(
+            self, "AgentPolicy", cluster=cluster, manifest=[pod_identity_agent_policy(namespace)], overwrite=True
+        )
         role_arn = Stack.of(self).format_arn(service="iam", region="", resource="role", resource_name=role_name)
         self.associations = {
             component: eks.CfnPodIdentityAssociation(
@@ -91,3 +107,6 @@ class JobRoleAssociations(Construct):
                 START_JOB_RUN_COMPONENTS, job_service_accounts(role_name, Aws.ACCOUNT_ID), strict=True
             )
         }
+        for association in self.associations.values():
+            # The agent is reachable before the role is handed out through it.
+            association.add_dependency(self.agent_policy.node.default_child)

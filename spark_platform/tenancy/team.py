@@ -21,6 +21,7 @@ from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name,
 from spark_platform.emr_releases import warn_near_end_of_support
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
+from spark_platform.observability.names import alerts_topic_name, monitoring_configuration, spark_ui_hint
 from spark_platform.retention import keep
 from spark_platform.tenancy import grants
 from spark_platform.tenancy.job_permissions import JobResources, job_role_statements, wildcard_reason
@@ -201,14 +202,12 @@ class SparkTeam(Construct):
         self.artifacts_uri = s3_uri(self.buckets["artifacts"], prefix)
         self.data_uri = s3_uri(self.buckets["data"], prefix)
         self.logs_uri = s3_uri(self.buckets["logs"], prefix)
-        self.monitoring_configuration = {
-            "persistentAppUI": "ENABLED",
-            "cloudWatchMonitoringConfiguration": {
-                "logGroupName": self.log_group.log_group_name,
-                "logStreamNamePrefix": team.name,
-            },
-            "s3MonitoringConfiguration": {"logUri": self.logs_uri},
-        }
+        self.monitoring_configuration = monitoring_configuration(
+            team, log_group=self.log_group.log_group_name, logs_uri=self.logs_uri
+        )
+        # The team's alert topic, in its observability stack (spark_platform/observability/); by
+        # name: the document must stay within a standard parameter's 4 KB for the largest team.
+        self.alerts_topic = alerts_topic_name(name_prefix, team.name)
         self.catalog = ssm.StringParameter(
             self,
             "Catalog",
@@ -250,6 +249,8 @@ class SparkTeam(Construct):
             # names, keeps the document within a standard SSM parameter's 4 KB.
             "glue_database_prefix": glue_database_name(self._name_prefix, ""),
             "monitoring_configuration": self.monitoring_configuration,
+            "alerts_topic": self.alerts_topic,
+            "spark_ui": spark_ui_hint(),
             # What every submission of this team carries: the DAGs read both; an ad-hoc
             # `aws emr-containers start-job-run` passes them as the spark-defaults and
             # emr-job-submitter classifications (docs/orchestration.md, "Submitting a job by hand").

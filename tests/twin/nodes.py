@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from spark_platform.jobs.capacity import DAEMONSET_CPU_MILLI, DAEMONSET_PODS, InstanceShape
+from spark_platform.jobs.capacity import DAEMONSETS, InstanceShape
 
 _names = itertools.count(1)
 
@@ -86,11 +86,14 @@ def _node(
 
 
 def daemonset_pods(node: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The DaemonSet pods on ``node`` (aws-node, kube-proxy, eks-pod-identity-agent), bound
-    directly as the DaemonSet controller does, so the scheduler counts their requests."""
+    """The DaemonSet pods on ``node`` (capacity.DAEMONSETS), bound directly as the DaemonSet
+    controller does, so the scheduler counts their requests."""
     name = node["metadata"]["name"]
-    shares = [("aws-node", DAEMONSET_CPU_MILLI - 100), ("kube-proxy", 100), ("eks-pod-identity-agent", 0)]
-    assert len(shares) == DAEMONSET_PODS
+
+    def requests(cpu: int, memory: int) -> dict:
+        values = {**({"cpu": f"{cpu}m"} if cpu else {}), **({"memory": f"{memory}Mi"} if memory else {})}
+        return {"requests": values} if values else {}
+
     return [
         {
             "apiVersion": "v1",
@@ -99,10 +102,8 @@ def daemonset_pods(node: Mapping[str, Any]) -> list[dict[str, Any]]:
             "spec": {
                 "nodeName": name,
                 "tolerations": [{"operator": "Exists"}],
-                "containers": [
-                    {"name": app, "image": app, "resources": {"requests": {"cpu": f"{cpu}m"}} if cpu else {}}
-                ],
+                "containers": [{"name": app, "image": app, "resources": requests(cpu, memory)}],
             },
         }
-        for app, cpu in shares
+        for app, _, cpu, memory in DAEMONSETS
     ]

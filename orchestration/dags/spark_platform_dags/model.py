@@ -256,6 +256,7 @@ REFUSED_SPARK_SETTINGS: tuple[tuple[str, str], ...] = (
     ("spark.decommission.", "changes the platform's graceful decommissioning"),
     ("spark.kubernetes.decommission.", "changes the platform's graceful decommissioning"),
     ("spark.storage.decommission.", "changes the platform's graceful decommissioning"),
+    ("spark.sparkplatform.", "is the job's team context the platform publishes (its data prefix and databases)"),
     (
         "spark.hadoop.hive.metastore.client.factory.class",
         "replaces the platform's metastore, the Glue Data Catalog that holds the team's databases",

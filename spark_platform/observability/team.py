@@ -1,0 +1,94 @@
+"""One team's alerts and dashboard (in the observability stack of the team's teams stack)."""
+
+from __future__ import annotations
+
+from aws_cdk import Annotations, Aws
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from spark_platform.config import TeamConfig
+from spark_platform.observability import events as job_events
+from spark_platform.observability.alerts import AlertTopic, notify, rule
+from spark_platform.observability.dashboards import TeamDashboard
+from spark_platform.observability.names import alerts_topic_name
+
+
+class TeamObservability(Construct):
+    """The team's encrypted topic with its subscriptions, a rule for its FAILED and CANCELLED job
+    runs, one that starts the long-running watch for each run that starts, and its dashboard."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        team: TeamConfig,
+        name_prefix: str,
+        role_name: str,
+        key: kms.IKey,
+        watch_arn: str,
+        watch_role_arn: str,
+        dead_letter_arn: str,
+        cluster_name: str,
+        job_events_log_group: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        topic_name = alerts_topic_name(name_prefix, team.name)
+        self.topic = AlertTopic(self, "Alerts", topic_name=topic_name, key=key, alerts=team.alerts)
+        role_arn = job_events.job_role_arn(account=Aws.ACCOUNT_ID, partition=Aws.PARTITION, role_name=role_name)
+        self.failures = rule(
+            self,
+            "JobFailures",
+            rule_name=f"{name_prefix}-{team.name}-job-failures",
+            description=f"FAILED or CANCELLED job runs of team {team.name} -> its alert topic",
+            pattern=job_events.team_failures(role_arn),
+        )
+        notify(self.failures, self.topic, team=team.name, dead_letter_arn=dead_letter_arn)
+
+        self.running = rule(
+            self,
+            "JobRunning",
+            rule_name=f"{name_prefix}-{team.name}-job-running",
+            description=f"Job runs of team {team.name} that start -> the long-running watch",
+            pattern=job_events.team_running(role_arn),
+        )
+        minutes = team.alerts.long_running_minutes
+        self.running.add_target(
+            targets.SfnStateMachine(
+                sfn.StateMachine.from_state_machine_arn(self, "Watch", watch_arn),
+                role=iam.Role.from_role_arn(self, "WatchStarter", watch_role_arn, mutable=False),
+                input=events.RuleTargetInput.from_object(
+                    {
+                        "jobRunId": events.EventField.from_path("$.detail.id"),
+                        "virtualClusterId": events.EventField.from_path("$.detail.virtualClusterId"),
+                        "name": events.EventField.from_path("$.detail.name"),
+                        "team": team.name,
+                        "minutes": minutes,
+                        "waitSeconds": minutes * 60,
+                        "teamTopicArn": self.topic.topic.topic_arn,
+                    }
+                ),
+            )
+        )
+        # The watch is in the platform's observability stack: same account and Region by construction.
+        Annotations.of(self.running).acknowledge_warning(
+            "@aws-cdk/aws-events:ruleUnresolvedEnvironment",
+            "The watch state machine is the platform observability stack's, in this stack's account and Region.",
+        )
+        cfn_running: events.CfnRule = self.running.node.default_child  # type: ignore[assignment]
+        cfn_running.add_property_override("Targets.0.DeadLetterConfig.Arn", dead_letter_arn)
+
+        self.dashboard = TeamDashboard(
+            self,
+            "Dashboard",
+            name_prefix=name_prefix,
+            team=team.name,
+            namespace=team.namespace,
+            role_arn=role_arn,
+            cluster_name=cluster_name,
+            job_events_log_group=job_events_log_group,
+        )
