@@ -98,7 +98,8 @@ def ran(tmp_path_factory):
             ],
             capture_output=True,
             text=True,
-            cwd=workdir,  # Derby writes its derby.log here, not into the repository
+            # Derby (the local metastore) writes derby.log into the working directory: keep it out of the checkout.
+            cwd=workdir,
             env={"JAVA_HOME": java_home(), "PATH": "/usr/bin:/bin", "SPARK_LOCAL_IP": "127.0.0.1"},
             timeout=600,
         )
