@@ -18,6 +18,8 @@ AIRFLOW_DEFAULT := 3.0.6
 AIRFLOW_OLDEST := 2.9.2
 SPARK_VENV := .venv-spark
 SPARK_STAMP := $(SPARK_VENV)/.installed
+SPARK4_VENV := .venv-spark4
+SPARK4_STAMP := $(SPARK4_VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PLAN_STAMP := $(VENV)/.plan-installed
@@ -41,7 +43,7 @@ help:
 	@echo "make test-airflow     only the DAG tests, on Airflow $(AIRFLOW_DEFAULT) and $(AIRFLOW_OLDEST) (MWAA's providers + moto)"
 	@echo "make test-airflow-matrix  the DAG tests on every accepted Airflow version ($(AIRFLOW_VERSIONS))"
 	@echo "make test-airflow-X.Y.Z   the DAG tests on one version"
-	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark (cached)"
+	@echo "make twin-servers     build the job-run twin's kube-apiserver, kube-scheduler, apiextensions-apiserver, etcd, Spark 3.5 and 4 (cached)"
 	@echo "make snapshot-update  re-record template snapshots after an intended change"
 	@echo "make schemas          regenerate schemas/*.schema.json (editor validation of platform.yaml, pipelines)"
 	@echo "make docs             regenerate the schemas, docs/configuration.md and docs/api.md"
@@ -110,9 +112,17 @@ $(SPARK_STAMP): requirements-spark.txt
 	$(SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
 	touch $@
 
+# Spark 4 (test-only) for the Spark 4 runtime's pods, in its own environment: pyspark 4.0.2
+# next to 3.5.6, with every package pinned.
+$(SPARK4_STAMP): requirements-spark4.txt constraints-spark4.txt
+	rm -rf $(SPARK4_VENV)
+	$(PYTHON) -m venv $(SPARK4_VENV)
+	$(SPARK4_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-spark4.txt -c constraints-spark4.txt
+	touch $@
+
 # Real Kubernetes servers for the job-run twin, built from Debian sources into $(TWIN_CACHE);
 # each script returns at once when its binaries are already there.
-twin-servers: $(SPARK_STAMP)
+twin-servers: $(SPARK_STAMP) $(SPARK4_STAMP)
 	@bash scripts/twin/ensure_java.sh
 	@bash scripts/twin/build_kube.sh
 	@bash scripts/twin/fetch_etcd.sh

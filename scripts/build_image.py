@@ -28,6 +28,7 @@ from spark_platform.emr_releases import ReleaseLabelError
 from spark_platform.images import base_image_registry, base_image_uri, image_tag, job_type
 from spark_platform.images.job_types import UnknownJobTypeError
 from spark_platform.images.registry import UnknownRegionError
+from spark_platform.jobs.runtimes import interpreter
 
 PLATFORM = "linux/arm64"
 
@@ -52,6 +53,7 @@ def plan(
     repository = f"{config.name_prefix}/{kind.name}"
     uri = f"{registry}/{repository}:{image_tag(kind.name, release_label)}"
     base = base_image_uri(region, release_label)
+    python = interpreter(release_label)  # /usr/bin/python3.11: the Dockerfile checks its version
     login = "aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry}"
     commands = [
         ["sh", "-c", login.format(region=region, registry=base_image_registry(region))],
@@ -60,6 +62,8 @@ def plan(
             "docker", "buildx", "build",
             "--platform", PLATFORM,
             "--build-arg", f"EMR_BASE_IMAGE={base}",
+            "--build-arg", f"PYSPARK_PYTHON={python}",
+            "--build-arg", f"PYTHON_VERSION={python.removeprefix('/usr/bin/python')}",
             "--tag", uri,
             "--provenance=false",
             "--push",

@@ -4,12 +4,16 @@ Identity-based Allow statements only (the job roles have no Deny): an action and
 match with IAM's wildcards (``*`` any run of characters, ``?`` one; actions case-insensitively),
 and every condition must hold for the request's context ("IAM JSON policy elements: Condition";
 a key missing from the context makes the operator false, as IAM evaluates it). Operators:
-StringEquals, StringLike, ArnEquals, ArnLike, each with any of its values.
+StringEquals, StringLike, ArnEquals, ArnLike, each with any of its values. ``trusts`` asks the
+same of a trust policy (a role's AssumeRolePolicyDocument), whose statements name a Principal
+instead of a Resource ("IAM JSON policy elements: Principal").
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +34,10 @@ def rendered(value: Any) -> Any:
             return separator.join(rendered(part) for part in parts)
         if set(value) == {"Fn::ImportValue"}:
             return f"<import {value['Fn::ImportValue']}>"
+        if set(value) == {"Fn::Sub"}:
+            template, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+            names = {**PSEUDO, **{name: rendered(v) for name, v in variables.items()}}
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(names.get(m[1], f"<{m[1]}>")), template)
         return {key: rendered(item) for key, item in value.items()}
     return value
 
@@ -64,6 +72,32 @@ def allows(statements: list[dict], action: str, resource: str, context: Mapping[
         if not any(_matches(a, action, case=False) for a in _list(statement["Action"])):
             continue
         if not any(_matches(r, resource) for r in _list(statement["Resource"])):
+            continue
+        if all(_condition_holds(op, values, context) for op, values in statement.get("Condition", {}).items()):
+            return True
+    return False
+
+
+def trust_statements(document: Any) -> list[dict]:
+    """The statements of a role's AssumeRolePolicyDocument as a template holds it (a dict, or a
+    JSON string completed by Fn::Sub)."""
+    value = rendered(document)
+    return (json.loads(value) if isinstance(value, str) else value)["Statement"]
+
+
+def trusts(
+    document: Any, *, principal: Mapping[str, str], action: str, context: Mapping[str, str] | None = None
+) -> bool:
+    """Whether the trust policy lets ``principal`` (e.g. {"Service": "pods.eks.amazonaws.com"})
+    perform ``action`` (sts:AssumeRole, sts:TagSession, ...) in ``context``."""
+    context = context or {}
+    for statement in trust_statements(document):
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        named = statement.get("Principal", {})
+        if not any(value in _list(named.get(kind, [])) for kind, value in principal.items()):
+            continue
+        if not any(_matches(a, action, case=False) for a in _list(statement["Action"])):
             continue
         if all(_condition_holds(op, values, context) for op, values in statement.get("Condition", {}).items()):
             return True

@@ -20,18 +20,18 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from spark_platform import kubernetes_versions
-from spark_platform.config import from_mapping
-from spark_platform.images import registry
-from spark_platform.orchestration.dag_settings import DAGS_DIR
+from spark_platform import emr_release_catalog, kubernetes_versions
+from spark_platform.config import from_mapping, sandbox_config
 from spark_platform.stacks import build_platform
 
 from .change_safety import STATEFUL, Plan, plan
 from .conftest import CDK_CONTEXT, ROOT
 
 ACCOUNT = "123456789012"
+BASE_PIPELINES = ROOT / "tests" / "day2_pipelines"
 
-# A platform one step behind on everything that has a next step: Kubernetes 1.35, Airflow 2.11.0.
+# A platform one step behind on everything that has a next step: Kubernetes 1.35, Airflow 2.11.0,
+# job roles on IRSA (as every team was before EKS Pod Identity; now chosen only when asked for).
 BASE: dict[str, Any] = {
     "name_prefix": "day2",
     "environment": {
@@ -44,7 +44,14 @@ BASE: dict[str, Any] = {
         "endpoint_public_cidrs": ["198.51.100.0/24"],
         "admin_role": {"trusted_principal_arns": [f"arn:aws:iam::{ACCOUNT}:role/PlatformEngineers"]},
     },
-    "orchestration": {"airflow_version": "2.11.0", "pipelines_dir": "orchestration/dags/pipelines"},
+    # Pipelines of that platform (Spark 3.5 only); the shipped ones use the Spark 4 runtime.
+    # Its job scripts are the shipped ones, named by an explicit path (the shipped scripts otherwise
+    # come only with the shipped pipelines).
+    "orchestration": {
+        "airflow_version": "2.11.0",
+        "pipelines_dir": str(BASE_PIPELINES),
+        "artifacts_dir": str(ROOT / "orchestration" / "artifacts"),
+    },
     "images": [
         {
             "job_type": "pyspark-analytics",
@@ -59,12 +66,14 @@ BASE: dict[str, Any] = {
             # 7.11.0: a release no pipeline uses yet, which a day-2 change drops again.
             "release_labels": ["emr-7.12.0-latest", "emr-7.9.0-latest", "emr-7.11.0-latest"],
             "glue_databases": ["analytics_marts"],
+            "job_credentials": "irsa",
         },
         {
             "name": "ingestion",
             "namespace": "spark-ingestion",
             "release_labels": ["emr-7.12.0-latest"],
             "glue_databases": ["ingestion_raw", "ingestion_curated"],
+            "job_credentials": "irsa",
         },
     ],
     "tags": {"cost-center": "data-platform"},
@@ -87,7 +96,7 @@ def without_team(name: str) -> Callable[[dict, Path], None]:
     def change(config: dict, workdir: Path) -> None:
         config["teams"] = [entry for entry in config["teams"] if entry["name"] != name]
         pipelines = workdir / "pipelines"
-        shutil.copytree(DAGS_DIR / "pipelines", pipelines)
+        shutil.copytree(BASE_PIPELINES, pipelines)
         (pipelines / f"{name}.yaml").unlink()
         config["orchestration"]["pipelines_dir"] = str(pipelines)
 
@@ -114,6 +123,16 @@ def _set(path: str, value: Any) -> Callable[[dict, Path], None]:
         target[leaf] = value
 
     return change
+
+
+def _to_pod_identity(config: dict, _: Path) -> None:
+    """The team's releases all support Pod Identity: "auto" (the default) chooses it."""
+    del team(config, "analytics")["job_credentials"]
+
+
+def _add_spark_4_release(config: dict, _: Path) -> None:
+    config["images"][0]["release_labels"].append("emr-spark-8.0.0-latest")
+    team(config, "analytics")["release_labels"].append("emr-spark-8.0.0-latest")
 
 
 def _add_team(config: dict, _: Path) -> None:
@@ -171,6 +190,21 @@ CHANGES: dict[str, Day2Change] = {
         _add_release, must_update=("AWS::SSM::Parameter",), procedure="Onboard a team"
     ),
     "drop an EMR release from a team": Day2Change(_drop_release, must_update=("AWS::SSM::Parameter",)),
+    # The image catalog gains the release's image (and its lifecycle rule keeps it), the team
+    # document its label; jobs move to it one pipeline line at a time (docs/runtimes.md).
+    "add a Spark 4 release to a team": Day2Change(
+        _add_spark_4_release,
+        must_update=("AWS::SSM::Parameter", "AWS::ECR::Repository"),
+        procedure="Move a job to Spark 4",
+    ),
+    # The role's trust is updated in place (a new document, same role); the three associations and
+    # the network policy to the Pod Identity agent are created in the teams stack's identities
+    # stack. The virtual cluster, the namespace, the role and every policy stay.
+    "move a team from IRSA to Pod Identity": Day2Change(
+        _to_pod_identity,
+        must_update=("AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "Custom::AWSCDK-EKS-KubernetesResource"),
+        procedure="Move a team to EKS Pod Identity",
+    ),
     "quota change": Day2Change(
         _set("team:analytics.quota", {"cpu": 800, "memory_gib": 3200, "pods": 3000}),
         must_update=("Custom::AWSCDK-EKS-KubernetesResource",),
@@ -356,7 +390,8 @@ def test_an_ami_release_rolls_system_nodes_and_drifts_karpenter_nodes_in_place(b
 
 
 def test_an_emr_base_build_bump_changes_only_the_image_tag_it_publishes(base_templates, tmp_path, monkeypatch):
-    monkeypatch.setitem(registry.PINNED_BASE_BUILDS, "7.12.0", "20261101")
+    row = emr_release_catalog.RELEASES["emr-7.12.0"]
+    monkeypatch.setitem(emr_release_catalog.RELEASES, "emr-7.12.0", dataclasses.replace(row, build="20261101"))
     outcome = plan(base_templates, synthesize_templates(copy.deepcopy(BASE), tmp_path))
     assert outcome.lost == [] and outcome.kubernetes_deletions == []
     assert {c.type for c in outcome.changes} <= {
@@ -365,6 +400,25 @@ def test_an_emr_base_build_bump_changes_only_the_image_tag_it_publishes(base_tem
         "Custom::CDKBucketDeployment",
     }
     assert {c.action for c in outcome.changes} == {"update"}
+
+
+def test_moving_a_job_to_spark_4_is_one_pipeline_line_that_changes_only_the_dags(tmp_path):
+    """On a platform whose team and images have the Spark 4 runtime (the sandbox), a job moves by
+    its release_label line: only the DAGs MWAA reads change, nothing of the team or the cluster."""
+    config = dataclasses.asdict(sandbox_config())
+    pipelines = tmp_path / "pipelines"
+    shutil.copytree(ROOT / "orchestration" / "dags" / "pipelines", pipelines)
+    config["orchestration"]["pipelines_dir"] = str(pipelines)
+    before = synthesize_templates(copy.deepcopy(config), tmp_path / "before")
+    analytics = pipelines / "analytics.yaml"
+    text = analytics.read_text()
+    moved = text.replace("release_label: emr-7.9.0-latest", "release_label: emr-spark-8.0.0-latest", 1)
+    assert moved.count("\n") == text.count("\n") and moved != text  # one line changed
+    analytics.write_text(moved)
+    outcome = plan(before, synthesize_templates(config, tmp_path / "after"))
+    assert {(c.stack, c.type, c.action) for c in outcome.changes} == {
+        ("spark-orchestration", "Custom::CDKBucketDeployment", "update")
+    }
 
 
 def test_every_stateful_type_the_platform_creates_is_classified(base_templates):
@@ -391,6 +445,13 @@ def change_rows(base_templates, tmp_path_factory) -> list[str]:
             f"| {counts['delete']} | {counts['keep']} | {len(outcome.kubernetes_deletions)} |"
         )
     return rows
+
+
+def test_every_procedure_is_a_section_of_the_operations_guide():
+    sections = {
+        line[3:] for line in (ROOT / "docs" / "operations.md").read_text().splitlines() if line.startswith("## ")
+    }
+    assert {change.procedure for change in CHANGES.values() if change.procedure} <= sections
 
 
 def test_change_table(base_templates, tmp_path_factory):

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from cfnlint.api import ManualArgs, lint_all, lint_file
 
+from spark_platform.config import uses_pod_identity
+
 ROOT = Path(__file__).resolve().parent.parent
 NAG_PACKS = {"AwsSolutions", "HIPAA.Security"}
 
@@ -74,11 +76,13 @@ def test_deploy_time_moving_parts_stay_minimal(sandbox):
         if r["Type"].startswith("Custom::")
     )
     teams = len(sandbox.config.teams)
-    # Karpenter: 2 charts, the node class and 2 pools; one namespace manifest per team; the
-    # DAGs, the MWAA requirements file and the teams' job scripts (one handler for all three).
+    pod_identity = sum(uses_pod_identity(team) for team in sandbox.config.teams)
+    # Karpenter: 2 charts, the node class and 2 pools; one namespace manifest per team and the
+    # Pod Identity agent's policy per Pod Identity team (same provider); the DAGs, the MWAA
+    # requirements file and the teams' job scripts (one handler for all three).
     assert custom == sorted(
         ["Custom::AWSCDK-EKS-HelmChart"] * 2
-        + ["Custom::AWSCDK-EKS-KubernetesResource"] * (3 + teams)
+        + ["Custom::AWSCDK-EKS-KubernetesResource"] * (3 + teams + pod_identity)
         + ["Custom::VpcRestrictDefaultSG"]
         + ["Custom::CDKBucketDeployment"] * 3
     )

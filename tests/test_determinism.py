@@ -55,6 +55,7 @@ def test_the_documented_example_configurations_synthesize_offline(tmp_path, exam
         "observability-1",
         "orchestration",
         "teams-1",
+        "teams-1-identities",
         "tenancy",
     ]
     assert sorted(synthesized.templates) == [f"{prefix}-{stack}" for stack in stacks]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -13,11 +14,12 @@ import pytest
 
 from spark_platform.config import ConfigError, from_mapping, sandbox_config
 from spark_platform.config.regions import SUPPORTED_REGIONS
+from spark_platform.emr_release_catalog import RELEASES
 from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
 from spark_platform.images import JOB_TYPES, base_image_uri, image_tag, job_type
 from spark_platform.images import job_types as job_types_module
 from spark_platform.images.job_types import UnknownJobTypeError
-from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS, PINNED_BASE_BUILDS, UnknownRegionError
+from spark_platform.images.registry import EMR_BASE_IMAGE_ACCOUNTS, UnknownRegionError
 
 from .conftest import ROOT, render
 from .ecr_lifecycle import Image, expired
@@ -94,7 +96,14 @@ def test_hudi_image_uses_the_bundle_shipped_in_the_base_image():
     [
         ("eu-west-1", "emr-7.12.0-latest", "483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-7.12.0:20251111"),
         ("us-east-1", "emr-7.9.0-20250815", "755674844232.dkr.ecr.us-east-1.amazonaws.com/spark/emr-7.9.0:20250815"),
-        ("us-west-2", "emr-6.15.0-latest", "895885662937.dkr.ecr.us-west-2.amazonaws.com/spark/emr-6.15.0:20240105"),
+        ("us-west-2", "emr-7.13.0-latest", "895885662937.dkr.ecr.us-west-2.amazonaws.com/spark/emr-7.13.0:20260410"),
+        # The AWS runtime for Apache Spark: its own label shape and image path (EMR on EKS page
+        # "emr-spark-8.0.0-20260421": container image tag spark/emr-spark-8.0.0:20260421).
+        (
+            "eu-west-1",
+            "emr-spark-8.0.0-latest",
+            "483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-spark-8.0.0:20260421",
+        ),
         (
             "ap-southeast-1",
             "emr-7.12.0-latest",
@@ -290,6 +299,7 @@ def test_build_script_builds_arm64_from_the_regional_base_image_and_pushes_the_c
     build = commands[-1]
     assert build.startswith("docker buildx build --platform linux/arm64 ")
     assert "--build-arg EMR_BASE_IMAGE=483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-7.12.0:20251111" in build
+    assert "--build-arg PYSPARK_PYTHON=/usr/bin/python3.9 --build-arg PYTHON_VERSION=3.9" in build
     assert (
         uri
         == f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/spark/hudi-ingestion:{image_tag('hudi-ingestion', 'emr-7.12.0-latest')}"
@@ -297,6 +307,70 @@ def test_build_script_builds_arm64_from_the_regional_base_image_and_pushes_the_c
     assert f"--tag {uri}" in build and "--push" in build
     assert build.endswith("images/hudi-ingestion")
     assert "docker login" in commands[0] and "483788554619.dkr.ecr.eu-west-1.amazonaws.com" in commands[0]
+
+
+def test_build_script_builds_a_spark_4_image_from_its_own_path_and_interpreter(tmp_path, capsys):
+    config = tmp_path / "platform.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "name_prefix": "spark",
+                "environment": {
+                    "account": "123456789012",
+                    "region": "eu-west-1",
+                    "availability_zones": ["eu-west-1a", "eu-west-1b"],
+                },
+                "cluster": {"admin_role_arns": ["arn:aws:iam::123456789012:role/admins"]},
+                "images": [{"job_type": "pyspark-analytics", "release_labels": ["emr-spark-8.0.0-latest"]}],
+                "orchestration": {"enabled": False},
+            }
+        )
+    )
+    argv = ["--job-type", "pyspark-analytics", "--release", "emr-spark-8.0.0-latest", "--config", str(config)]
+    assert build_image.main([*argv, "--dry-run"]) == 0
+    *commands, uri = capsys.readouterr().out.strip().splitlines()
+    assert "EMR_BASE_IMAGE=483788554619.dkr.ecr.eu-west-1.amazonaws.com/spark/emr-spark-8.0.0:20260421" in commands[-1]
+    assert "--build-arg PYSPARK_PYTHON=/usr/bin/python3.11 --build-arg PYTHON_VERSION=3.11" in commands[-1]
+    assert uri.endswith(":" + image_tag("pyspark-analytics", "emr-spark-8.0.0-latest"))
+    assert image_tag("pyspark-analytics", "emr-spark-8.0.0-latest").startswith("spark-8.0.0-latest-")
+
+
+def _install_step(dockerfile: Path, bundle: Path) -> str:
+    """The Dockerfile's first RUN (checks, then pip install) as a shell script; the Hudi bundle
+    path points at ``bundle``."""
+    text = dockerfile.read_text().replace("/usr/lib/hudi/hudi-spark-bundle.jar", str(bundle))
+    run = re.search(r"^RUN (.*?[^\\])$", text, re.MULTILINE | re.DOTALL)
+    return run.group(1).replace("\\\n", " ")  # Docker joins continued lines
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_the_image_build_stops_when_the_release_lacks_the_python_pyspark_runs_on(dockerfile, tmp_path):
+    """The install step run for real (with this machine's Python standing in for the image's and a
+    pip that installs nothing): it installs into the pinned interpreter of the right version, and
+    refuses one of another version, as a build for a release whose catalog row is wrong would."""
+    bundle = tmp_path / "hudi-spark-bundle.jar"
+    bundle.write_text("")
+    (tmp_path / "requirements.txt").write_text("")
+    python = tmp_path / "python"
+    python.write_text(
+        f'#!/bin/sh\nif [ "$1" = "-m" ]; then echo "pip $*" >> {tmp_path}/pip.log; exit 0; fi\nexec {sys.executable} "$@"\n'
+    )
+    python.chmod(0o755)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    script = _install_step(dockerfile, bundle).replace("/tmp/requirements.txt", str(tmp_path / "requirements.txt"))
+
+    def run(expected: str) -> subprocess.CompletedProcess:
+        env = {"PATH": "/usr/bin:/bin", "PYSPARK_PYTHON": str(python), "PYTHON_VERSION": expected}
+        return subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
+
+    good = run(version)
+    assert good.returncode == 0, good.stderr
+    assert "-m pip install --no-cache-dir --requirement" in (tmp_path / "pip.log").read_text()
+    bad = run("3.9" if version != "3.9" else "3.11")
+    assert bad.returncode != 0 and f"is Python {version}, not" in bad.stderr
+    if "hudi" in dockerfile.parent.name:
+        bundle.unlink()
+        assert run(version).returncode != 0  # no bundle in the base image: no image
 
 
 def test_make_images_builds_every_job_type_for_every_configured_release(capsys):
@@ -308,7 +382,7 @@ def test_make_images_builds_every_job_type_for_every_configured_release(capsys):
         for image in sandbox_config().images
         for label in image.release_labels
     ]
-    assert uris == expected and len(expected) == 3
+    assert uris == expected and len(expected) == 4
 
 
 @pytest.mark.parametrize(
@@ -333,24 +407,25 @@ def test_build_script_rejects_bad_input_with_one_line(args, message, capsys):
     assert error.count("\n") == 1 and message in error
 
 
-def test_a_latest_release_without_a_pinned_build_is_refused_at_synth():
+def test_a_release_outside_the_catalog_is_refused_at_synth_with_the_releases_it_knows():
     with pytest.raises(
         ConfigError,
-        match=r"^images\[0\]\.release_labels\[0\]: 'emr-7\.5\.0-latest' has no pinned base image build; use a dated label",
+        match=r"^images\[0\]\.release_labels\[0\]: emr-7\.2\.0 is not in the release catalog "
+        r"\(spark_platform/emr_release_catalog\.py\); use one of emr-spark-8\.0\.0-latest, emr-7\.13\.0-latest",
     ):
         from_mapping(
             {
                 "name_prefix": "spark",
                 "environment": {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b"]},
                 "cluster": {"admin_role_arns": ["arn:aws:iam::123456789012:role/admins"]},
-                "images": [{"job_type": "pyspark-analytics", "release_labels": ["emr-7.5.0-latest"]}],
+                "images": [{"job_type": "pyspark-analytics", "release_labels": ["emr-7.2.0-latest"]}],
             }
         )
 
 
 def test_moving_a_release_to_a_newer_base_build_changes_the_image_tag(monkeypatch):
     before = image_tag("pyspark-analytics", "emr-7.12.0-latest")
-    monkeypatch.setitem(PINNED_BASE_BUILDS, "7.12.0", "20261201")
+    monkeypatch.setitem(RELEASES, "emr-7.12.0", dataclasses.replace(RELEASES["emr-7.12.0"], build="20261201"))
     assert image_tag("pyspark-analytics", "emr-7.12.0-latest") != before
 
 
@@ -360,5 +435,5 @@ def test_no_image_builds_from_a_mutable_base_tag():
         # The base comes only from the build argument, which the build script fills with a dated tag.
         assert [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM")] == ["${EMR_BASE_IMAGE}"]
         assert "ARG EMR_BASE_IMAGE\n" in dockerfile  # no default, so no build can fall back to :latest
-    for release in PINNED_BASE_BUILDS:
-        assert not base_image_uri("eu-west-1", f"emr-{release}-latest").endswith(":latest")
+    for family in RELEASES:
+        assert not base_image_uri("eu-west-1", f"{family}-latest").endswith(":latest")

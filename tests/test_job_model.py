@@ -30,6 +30,14 @@ def test_explicit_overhead_settings_win_and_pyspark_memory_is_added():
     assert container(python=True, **{"spark.executor.pyspark.memory": "2g"}).memory_mib == 16384 + 6553 + 2048
 
 
+def test_enabled_off_heap_memory_is_added_to_executors_only():
+    off_heap = {"spark.memory.offHeap.enabled": "true", "spark.memory.offHeap.size": "2g"}
+    assert container(**off_heap).memory_mib == 16384 + 1638 + 2048
+    assert container(**{**off_heap, "spark.memory.offHeap.enabled": "false"}).memory_mib == 16384 + 1638
+    assert container("driver", **off_heap).memory_mib == 16384 + 1638
+    assert container(**{**off_heap, "spark.memory.offHeap.size": "1073741824"}).memory_mib == 16384 + 1638 + 1024
+
+
 def test_cpu_request_follows_request_cores_and_a_cpu_limit_only_when_asked():
     assert container(cores=4).as_kubernetes()["requests"]["cpu"] == "4000m"
     assert "cpu" not in container(cores=4).as_kubernetes()["limits"]
@@ -40,9 +48,34 @@ def test_cpu_request_follows_request_cores_and_a_cpu_limit_only_when_asked():
     assert tuned.as_kubernetes()["limits"]["cpu"] == "4000m"
 
 
-def test_an_unknown_emr_major_release_is_refused_rather_than_guessed():
-    with pytest.raises(SparkSettingError, match=r"EMR 8\.x is not modelled"):
+def test_a_release_outside_the_catalog_is_refused_rather_than_guessed():
+    with pytest.raises(SparkSettingError, match=r"emr-8\.0\.0 is not in the release catalog"):
         spark_container("driver", release_label="emr-8.0.0-latest", python=False, cores=1, memory="1g", spark_conf={})
+
+
+def spark4(role="executor", python=False, memory="16g", **conf):
+    return spark_container(
+        role, release_label="emr-spark-8.0.0-latest", python=python, cores=4, memory=memory, spark_conf=conf
+    ).memory_mib
+
+
+def test_spark_4_keeps_the_overhead_factors_of_spark_3_5():
+    # Spark 4.0 BasicDriverFeatureStep/BasicExecutorFeatureStep: 0.10 JVM, 0.40 non-JVM, 384 MiB floor.
+    for memory in ("1g", "4g", "16g"):
+        for python in (False, True):
+            assert spark4(memory=memory, python=python) == container(memory=memory, python=python).memory_mib
+
+
+def test_spark_4_honours_its_configurable_overhead_floor_and_spark_3_5_ignores_it():
+    # spark.{driver,executor}.minMemoryOverhead is new in Spark 4.0 (SPARK-47208); MiB without a unit.
+    floor = {"spark.executor.minMemoryOverhead": "1g"}
+    assert spark4(memory="4g", **floor) == 4096 + 1024
+    assert spark4(memory="4g", **{"spark.executor.minMemoryOverhead": "512"}) == 4096 + 512
+    assert container(memory="4g", **floor).memory_mib == 4096 + 409  # Spark 3.5 has no such setting
+    # It is a floor: a larger factor overhead wins, and an explicit overhead ignores it.
+    assert spark4(memory="16g", **floor) == 16384 + 1638
+    assert spark4(memory="4g", **floor, **{"spark.executor.memoryOverhead": "600m"}) == 4096 + 600
+    assert spark4("driver", memory="4g", **{"spark.driver.minMemoryOverhead": "2g"}) == 4096 + 2048
 
 
 def test_allocatable_follows_karpenter_reservations():

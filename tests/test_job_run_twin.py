@@ -115,7 +115,9 @@ def assert_runs_where_it_should(outcome: Outcome, pods: JobPods, name: str) -> N
 
 def test_every_sample_job_is_admitted_and_every_pod_lands_on_its_pool(kube, platform, sandbox):
     jobs = sample_jobs(sandbox.config)
-    assert len(jobs) == 5
+    # Five jobs and one shadow run, on Spark 3.5 (emr-7.x) and Spark 4 (emr-spark-8.0.0) releases.
+    assert len(jobs) == 6
+    assert {job.spec.release_label for job in jobs} >= {"emr-7.12.0-latest", "emr-spark-8.0.0-latest"}
     for job in jobs:
         pods = pods_for(job)
         outcome = run(kube, platform, job, pods)

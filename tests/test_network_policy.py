@@ -92,12 +92,13 @@ SCENARIO_TEAMS = ("analytics", "ingestion")
 
 @pytest.fixture(scope="module")
 def scenario(sandbox, tmp_path_factory):
-    """The sandbox with analytics also allowed to reach its database (teams[].egress)."""
+    """The sandbox with analytics also allowed to reach its database (teams[].egress), and
+    ingestion's job role kept on IRSA (analytics' is handed out by EKS Pod Identity)."""
     config = sandbox.config
     teams = tuple(
         dataclasses.replace(team, egress=(EgressRule(cidr="10.99.4.0/24", ports=(5432,)),))
         if team.name == "analytics"
-        else team
+        else dataclasses.replace(team, job_credentials="irsa")
         for team in config.teams
     )
     synth = synthesize(dataclasses.replace(config, teams=teams), tmp_path_factory.mktemp("netpol"))
@@ -138,6 +139,9 @@ FLOWS = [
     ("analytics executor", "52.218.132.10", 443, "TCP", True, "S3 through the gateway endpoint (public prefix list)"),
     ("analytics executor", "52.218.132.10", 80, "TCP", False, "plain HTTP to the internet"),
     ("analytics driver", "169.254.169.254", 80, "TCP", False, "instance metadata"),
+    ("analytics executor", "169.254.170.23", 80, "TCP", True, "the EKS Pod Identity agent (a Pod Identity team)"),
+    ("analytics executor", "169.254.170.23", 2703, "TCP", False, "the agent's other port"),
+    ("ingestion executor", "169.254.170.23", 80, "TCP", False, "the agent, for an IRSA team"),
     ("analytics driver", "10.0.12.7", 22, "TCP", False, "other ports in the VPC"),
     ("analytics executor", DATABASE, 5432, "TCP", True, "analytics' configured egress"),
     ("analytics executor", DATABASE, 22, "TCP", False, "only the configured port"),

@@ -36,7 +36,8 @@ def api(sandbox):
 
 def test_every_teams_network_policies_are_admitted_and_stored_unchanged(api, sandbox):
     policies = sandbox.manifests("NetworkPolicy")
-    assert len(policies) == 4 * len(sandbox.config.teams)
+    # Four per team, and the Pod Identity agent's for each Pod Identity team (both, in the sandbox).
+    assert len(policies) == 5 * len(sandbox.config.teams)
     for policy in policies:
         stored = api.create(copy.deepcopy(policy))
         assert stored["spec"] == policy["spec"], policy["metadata"]["name"]

@@ -18,12 +18,14 @@ from spark_platform.config import (
 )
 from spark_platform.config.alerts import MAX_ALERT_EMAILS, MAX_ALERT_TOPICS
 from spark_platform.config.teams import MAX_TEAMS_PER_STACK, TEAM_LIMITS
+from spark_platform.emr_release_catalog import RELEASES
 from spark_platform.tenancy.placement import (
     HEADROOM,
     MAX_POLICIES_PER_TEAM,
     OUTPUT_LIMIT,
     RESOURCE_LIMIT,
     STACK_BASE_TEMPLATE_BYTES,
+    TEAM_MAX_RESOURCES,
     TEAM_MAX_TEMPLATE_BYTES,
     TEMPLATE_BYTES_LIMIT,
     place_teams,
@@ -68,7 +70,10 @@ def worst_case_team(index: int, count: int) -> TeamConfig:
     return TeamConfig(
         name=name,
         namespace=f"n{index:02d}" + "x" * 60,
-        release_labels=tuple(f"emr-7.{minor}.0-latest" for minor in range(8, 8 + TEAM_LIMITS["release_labels"])),
+        # The longest labels of the catalog (the Spark 4 runtime's among them).
+        release_labels=tuple(
+            sorted((f"{family}-latest" for family in RELEASES), key=len, reverse=True)[: TEAM_LIMITS["release_labels"]]
+        ),
         s3_read=tuple(location("read", n) for n in range(TEAM_LIMITS["s3_read"])),
         s3_write=tuple(location("write", n) for n in range(TEAM_LIMITS["s3_write"])),
         glue_databases=tuple(f"d{index:02d}_{n:02d}_" + "x" * 57 for n in range(TEAM_LIMITS["glue_databases"])),
@@ -100,6 +105,26 @@ def test_a_full_stack_of_worst_case_teams_stays_within_80_percent_of_every_limit
     assert len(template["Resources"]) <= RESOURCE_LIMIT * HEADROOM
     assert len(template["Outputs"]) <= OUTPUT_LIMIT * HEADROOM
     assert template_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM, template_file.stat().st_size
+
+
+def test_the_pod_identity_associations_of_a_full_stack_fit_their_own_stack(worst_case_stack):
+    """Three associations per team would push a teams stack past 80% of its 500 resources with 21
+    worst-case teams; they live in <prefix>-teams-<n>-identities (with each team's agent network
+    policy), which holds them within 80% of every limit, and the teams stack keeps exactly the
+    resources it had."""
+    identities_file = worst_case_stack.directory / "spark-teams-1-identities.template.json"
+    identities = json.loads(identities_file.read_text())
+    types = [resource["Type"] for resource in identities["Resources"].values()]
+    # Per team: its three associations and the network policy to the Pod Identity agent.
+    assert sorted(types) == sorted(
+        ["AWS::EKS::PodIdentityAssociation"] * 3 * teams_per_stack()
+        + ["Custom::AWSCDK-EKS-KubernetesResource"] * teams_per_stack()
+    )
+    assert len(types) <= RESOURCE_LIMIT * HEADROOM
+    assert identities_file.stat().st_size <= TEMPLATE_BYTES_LIMIT * HEADROOM
+    teams = json.loads((worst_case_stack.directory / "spark-teams-1.template.json").read_text())["Resources"]
+    assert "AWS::EKS::PodIdentityAssociation" not in {resource["Type"] for resource in teams.values()}
+    assert len(teams) <= TEAM_MAX_RESOURCES * teams_per_stack()
 
 
 def test_the_alerts_and_dashboards_of_a_full_stack_of_worst_case_teams_stay_within_80_percent(worst_case_stack):
@@ -179,7 +204,8 @@ def test_removing_a_team_from_the_middle_changes_only_the_stack_that_held_it(thr
     config, before = three_stacks
     middle = teams_per_stack() + 3  # in stack 2
     after = synthesize(replace(config, teams=config.teams[:middle] + config.teams[middle + 1 :]), tmp_path)
-    assert changed_templates(before, after) == ["spark-observability-2", "spark-teams-2"]
+    # The team's stack, its observability stack and the stack of its Pod Identity associations.
+    assert changed_templates(before, after) == ["spark-observability-2", "spark-teams-2", "spark-teams-2-identities"]
 
 
 def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
@@ -188,7 +214,7 @@ def test_reordering_or_adding_teams_moves_no_other_team(three_stacks, tmp_path):
     assert changed_templates(before, reordered) == []
     added = TeamConfig(name="team-new", namespace="spark-team-new", stack=3)
     grown = synthesize(replace(config, teams=(added, *config.teams)), tmp_path / "grown")
-    assert changed_templates(before, grown) == ["spark-observability-3", "spark-teams-3"]
+    assert changed_templates(before, grown) == ["spark-observability-3", "spark-teams-3", "spark-teams-3-identities"]
 
 
 def test_worst_case_team_documents_fit_a_standard_ssm_parameter(worst_case_stack):
@@ -206,9 +232,14 @@ def test_the_byte_budget_placement_plans_with_covers_the_measured_worst_case_tea
     """teams_per_stack() divides the template budget by these figures: they must not be stale."""
     raw = (worst_case_stack.directory / "spark-teams-1.template.json").read_text()
     template = json.loads(raw)
-    first = next(iter(sorted(k for k in template["Resources"] if k.startswith("Team"))))[:7]
     compact = lambda value: len(json.dumps(value, separators=(",", ":")))  # noqa: E731
-    team = sum(compact(r) for k, r in template["Resources"].items() if k.startswith(first))
-    team += sum(compact(o) for k, o in template.get("Outputs", {}).items() if k.startswith(first))
-    assert team <= TEAM_MAX_TEMPLATE_BYTES
-    assert len(raw) - teams_per_stack() * team <= STACK_BASE_TEMPLATE_BYTES
+    teams = {key[:7] for key in template["Resources"] if key.startswith("Team")}  # TeamT00, TeamT01, ...
+    sizes = {
+        team: sum(compact(r) for k, r in template["Resources"].items() if k.startswith(team))
+        + sum(compact(o) for k, o in template.get("Outputs", {}).items() if k.startswith(team))
+        for team in teams
+    }
+    assert len(sizes) == teams_per_stack()
+    # Every team, not only the first: the sizes differ by a few dozen bytes (hashed logical ids).
+    assert max(sizes.values()) <= TEAM_MAX_TEMPLATE_BYTES, max(sizes.values())
+    assert len(raw) - sum(sizes.values()) <= STACK_BASE_TEMPLATE_BYTES

@@ -12,6 +12,7 @@ SANDBOX_STACKS = [
     "spark-karpenter",
     "spark-tenancy",
     "spark-teams-1",
+    "spark-teams-1-identities",
     "spark-orchestration",
     "spark-observability",
     "spark-observability-1",

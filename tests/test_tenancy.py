@@ -79,7 +79,9 @@ def test_virtual_cluster_is_bound_to_the_team_namespace_and_created_after_it(san
         _, cluster = one(team_resources(sandbox, team.name, "AWS::EMRContainers::VirtualCluster"))
         provider = cluster["Properties"]["ContainerProvider"]
         assert provider == {"Id": "spark-eks", "Type": "EKS", "Info": {"EksInfo": {"Namespace": team.namespace}}}
-        namespace_id, _ = one(team_resources(sandbox, team.name, "Custom::AWSCDK-EKS-KubernetesResource"))
+        manifests = team_resources(sandbox, team.name, "Custom::AWSCDK-EKS-KubernetesResource")
+        # (A Pod Identity team's agent policy is the other one, in the identities stack.)
+        namespace_id, _ = one({lid: r for lid, r in manifests.items() if "Namespace" in lid})
         # EMR registers the namespace (and its access entry) when the virtual cluster is created:
         # the namespace must already exist, or creation fails with "Unauthorized to perform read namespace".
         assert namespace_id in cluster["DependsOn"]
@@ -116,26 +118,35 @@ def test_base36_matches_the_encoding_emr_on_eks_uses(name):
     assert base36(name) == aws_cli_base36(name)
 
 
-def test_execution_role_trusts_exactly_the_emr_job_service_accounts_of_its_namespace(sandbox):
-    for team in sandbox.config.teams:
-        _, role = one(team_resources(sandbox, team.name, "AWS::IAM::Role"))
-        role_name = role["Properties"]["RoleName"]
-        assert role_name == f"spark-{team.name}-emr-job"  # a literal, never a token
-        template, variables = role["Properties"]["AssumeRolePolicyDocument"]["Fn::Sub"]
-        (statement,) = json.loads(template)["Statement"]
-        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-        assert statement["Principal"] == {"Federated": "${ProviderArn}"}
-        assert statement["Condition"] == {
-            "StringEquals": {"${Issuer}:aud": "sts.amazonaws.com"},
-            "StringLike": {
-                "${Issuer}:sub": f"system:serviceaccount:{team.namespace}:emr-containers-sa-*-*-${{AWS::AccountId}}-"
-                + aws_cli_base36(role_name)
-            },
-        }
-        assert variables["ProviderArn"]["Fn::ImportValue"].startswith(
-            "spark-cluster:ExportsOutputRefEksClusterOidcProvider"
-        )
-        assert variables["Issuer"]["Fn::Select"][1]["Fn::Split"][0] == "https://"
+@pytest.fixture(scope="module")
+def irsa_team(sandbox, tmp_path_factory):
+    """The sandbox with ingestion's job role kept on IRSA (analytics stays on Pod Identity)."""
+    teams = tuple(replace(t, job_credentials="irsa") if t.name == "ingestion" else t for t in sandbox.config.teams)
+    return synthesize(replace(sandbox.config, teams=teams), tmp_path_factory.mktemp("irsa"))
+
+
+def test_an_irsa_execution_role_trusts_exactly_the_emr_job_service_accounts_of_its_namespace(irsa_team):
+    team = next(t for t in irsa_team.config.teams if t.name == "ingestion")
+    _, role = one(team_resources(irsa_team, team.name, "AWS::IAM::Role"))
+    role_name = role["Properties"]["RoleName"]
+    assert role_name == f"spark-{team.name}-emr-job"  # a literal, never a token
+    template, variables = role["Properties"]["AssumeRolePolicyDocument"]["Fn::Sub"]
+    (statement,) = json.loads(template)["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": "${ProviderArn}"}
+    assert statement["Condition"] == {
+        "StringEquals": {"${Issuer}:aud": "sts.amazonaws.com"},
+        "StringLike": {
+            "${Issuer}:sub": f"system:serviceaccount:{team.namespace}:emr-containers-sa-*-*-${{AWS::AccountId}}-"
+            + aws_cli_base36(role_name)
+        },
+    }
+    assert variables["ProviderArn"]["Fn::ImportValue"].startswith(
+        "spark-cluster:ExportsOutputRefEksClusterOidcProvider"
+    )
+    assert variables["Issuer"]["Fn::Select"][1]["Fn::Split"][0] == "https://"
+    assert team_document(irsa_team, "ingestion")["job_credentials"] == "irsa"
+    assert team_document(irsa_team, "analytics")["job_credentials"] == "pod_identity"
 
 
 def test_a_role_name_token_is_refused_because_it_would_break_the_trust():
@@ -353,7 +364,10 @@ def test_driver_is_protected_from_voluntary_disruption(sandbox):
 
 def test_teams_use_several_emr_releases_side_by_side(sandbox):
     releases = {team.name: team_document(sandbox, team.name)["release_labels"] for team in sandbox.config.teams}
-    assert releases == {"analytics": ["emr-7.12.0-latest", "emr-7.9.0-latest"], "ingestion": ["emr-7.12.0-latest"]}
+    assert releases == {
+        "analytics": ["emr-7.12.0-latest", "emr-7.9.0-latest", "emr-spark-8.0.0-latest"],  # Spark 3.5 and 4
+        "ingestion": ["emr-7.12.0-latest"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -410,10 +424,12 @@ def test_each_team_publishes_outputs_and_a_machine_readable_document(sandbox):
         "spark_conf",
         "job_submitter",
         "glue_database_prefix",
+        "job_credentials",
         "alerts_topic",
         "spark_ui",
     }
     assert document["namespace"] == "spark-analytics"
+    assert document["job_credentials"] == "pod_identity"  # every release of analytics supports it
     assert document["glue_database_prefix"] == "spark_"
 
 
@@ -441,8 +457,9 @@ def test_an_additional_team_adds_a_fixed_set_of_resources_and_no_lambda(sandbox,
     before, after = count(sandbox), count(synth)
     changed = {stack: after[stack] - before[stack] for stack in after if after[stack] != before.get(stack)}
     # namespace manifest, virtual cluster, log group, Glue database, role, policy, SSM document; in
-    # the teams' observability stack: topic, topic policy, two rules, dashboard
-    assert changed == {TEAMS: 7, "spark-observability-1": 5}
+    # the teams' observability stack: topic, topic policy, two rules, dashboard; and the three Pod
+    # Identity associations of its job role and its agent network policy, in the identities stack
+    assert changed == {TEAMS: 7, "spark-observability-1": 5, f"{TEAMS}-identities": 4}
     assert len(synth.resources("AWS::Lambda::Function")) == len(sandbox.resources("AWS::Lambda::Function"))
     for stack in (
         "spark-network",

@@ -100,6 +100,7 @@ def test_example_app_from_the_wheel_synthesizes_teams_namespaces_and_nodepools(e
         "lakehouse-karpenter",
         "lakehouse-tenancy",
         "lakehouse-teams-1",
+        "lakehouse-teams-1-identities",
         "lakehouse-observability",
         "lakehouse-observability-1",
         "lakehouse-consumer",

@@ -26,13 +26,47 @@ def test_every_dag_imports_without_errors(dagbag, dags_folder):
 
 def test_one_emr_container_operator_task_per_job_with_declared_dependencies(dagbag):
     dag = dagbag.dags["analytics__daily_marts"]
-    assert sorted(dag.task_ids) == ["campaign_mart", "legacy_report", "sessions"]
+    # sessions' shadow run on the candidate release is a task of its own.
+    assert sorted(dag.task_ids) == ["campaign_mart", "legacy_report", "sessions", "sessions__shadow"]
     assert all(isinstance(task, EmrContainerOperator) for task in dag.tasks)
     assert dag.get_task("campaign_mart").upstream_task_ids == {"sessions"}
     # Independent jobs have no upstream: Airflow submits them in parallel.
     assert dag.get_task("sessions").upstream_task_ids == set()
     assert dag.get_task("legacy_report").upstream_task_ids == set()
+    # The shadow starts with its job (same upstream jobs) and no job waits for it.
+    assert dag.get_task("sessions__shadow").upstream_task_ids == set()
+    assert dag.get_task("sessions__shadow").downstream_task_ids == set()
     assert dag.max_active_runs == 1 and dag.catchup is False
+
+
+def test_a_shadow_runs_the_same_job_on_its_candidate_release_with_its_own_output_prefix(dagbag):
+    dag = dagbag.dags["analytics__daily_marts"]
+    job, shadow = dag.get_task("sessions"), dag.get_task("sessions__shadow")
+    assert (job.release_label, shadow.release_label) == ("emr-7.12.0-latest", "emr-spark-8.0.0-latest")
+    job_args = job.job_driver["sparkSubmitJobDriver"]["entryPointArguments"]
+    shadow_args = shadow.job_driver["sparkSubmitJobDriver"]["entryPointArguments"]
+    # Same inputs; only the output argument differs, and it stays under the team's data prefix.
+    assert job_args[:3] == shadow_args[:3] == ["--date", "{{ ds }}", "--output"]
+    assert shadow_args[3] == (
+        "{{ spark_platform.team('analytics').data_uri }}shadow/emr-spark-8.0.0-latest/daily_marts/sessions/"
+    )
+    assert (
+        job.job_driver["sparkSubmitJobDriver"]["entryPoint"] == shadow.job_driver["sparkSubmitJobDriver"]["entryPoint"]
+    )
+    assert (
+        job.job_driver["sparkSubmitJobDriver"]["sparkSubmitParameters"]
+        == (shadow.job_driver["sparkSubmitJobDriver"]["sparkSubmitParameters"])
+    )
+    properties = shadow.configuration_overrides["applicationConfiguration"][0]["properties"]
+    assert properties["spark.kubernetes.container.image"] == (
+        "{{ spark_platform.image('pyspark-analytics', 'emr-spark-8.0.0-latest') }}"
+    )
+    # Each runs on the interpreter its release's image holds the job type's libraries in.
+    assert properties["spark.pyspark.python"] == "/usr/bin/python3.11"
+    assert job.configuration_overrides["applicationConfiguration"][0]["properties"]["spark.pyspark.python"] == (
+        "/usr/bin/python3.9"
+    )
+    assert shadow.tags["shadow-of"] == "sessions"
 
 
 def test_tasks_retry_with_exponential_backoff_and_emr_retries_jobs_itself(dagbag):

@@ -16,7 +16,7 @@ import pytest
 from airflow.exceptions import AirflowException, TaskDeferred
 from airflow.providers.amazon.aws.triggers.emr import EmrContainerTrigger
 from moto import mock_aws
-from moto.emrcontainers.models import emrcontainers_backends
+from moto.emrcontainers.models import EMRContainersBackend, emrcontainers_backends
 from spark_platform_dags.documents import PlatformDocuments
 from spark_platform_dags.factory import build_dag, platform_settings
 from spark_platform_dags.model import load_pipelines
@@ -32,10 +32,29 @@ def snapshot(stack: str) -> dict:
     return json.loads((SNAPSHOTS / f"test_sandbox_template_matches_snapshot[{stack}].json").read_text())
 
 
+def _accepting_the_spark_runtime(start_job_run):
+    """moto's StartJobRun knows only emr-x.y.0 labels; EMR on EKS also takes the AWS runtime for
+    Apache Spark's emr-spark-8.0.0-latest ("emr-spark-8.0.0-latest" page: "Use
+    emr-spark-8.0.0-latest as the --release-label value in the StartJobRun API"). The job keeps
+    the label it was submitted with."""
+
+    def accepting(self, **kwargs):
+        label = kwargs["release_label"]
+        spark_runtime = label.startswith("emr-spark-")
+        job = start_job_run(self, **{**kwargs, "release_label": "emr-7.12.0-latest" if spark_runtime else label})
+        job.release_label = label
+        return job
+
+    return accepting
+
+
 @pytest.fixture
 def platform(monkeypatch):
     """moto with the sandbox's two virtual clusters, execution roles and published documents."""
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", "aws://")
+    monkeypatch.setattr(
+        EMRContainersBackend, "start_job_run", _accepting_the_spark_runtime(EMRContainersBackend.start_job_run)
+    )
     with mock_aws():
         emr = boto3.client("emr-containers", region_name=REGION)
         iam = boto3.client("iam", region_name=REGION)
@@ -127,7 +146,12 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
     assert request["retryPolicyConfiguration"] == {"maxAttempts": 2}
     driver = request["jobDriver"]["sparkSubmitJobDriver"]
     assert driver["entryPoint"] == f"s3://spark-artifacts-{ACCOUNT}-{REGION}/teams/analytics/jobs/sessions.py"
-    assert driver["entryPointArguments"] == ["--date", "2026-11-20"]
+    assert driver["entryPointArguments"] == [
+        "--date",
+        "2026-11-20",
+        "--output",
+        f"s3://spark-data-{ACCOUNT}-{REGION}/teams/analytics/marts/sessions/",
+    ]
     assert "--conf spark.executor.instances=20" in driver["sparkSubmitParameters"]
     assert "--conf spark.executor.memory=16g" in driver["sparkSubmitParameters"]
     defaults, submitter = request["configurationOverrides"]["applicationConfiguration"]
@@ -156,6 +180,28 @@ def test_start_job_run_carries_the_team_cluster_role_release_templates_image_and
     assert monitoring["persistentAppUI"] == "ENABLED"
     assert request["tags"] == {"spark-platform": "spark", "spark-platform/team": "analytics", "pipeline": "daily_marts"}
     assert teams  # the documents came from the synthesized templates
+
+
+def test_a_shadow_run_starts_on_the_spark_4_runtime_and_writes_under_the_teams_shadow_prefix(dags_folder, platform):
+    task, context, requests = prepared_task(dag_for(dags_folder, "analytics__daily_marts"), "sessions__shadow")
+    run_on_main_thread(task, context, lambda job_id: set_job_state(job_id, "COMPLETED"))
+    (request,) = requests
+    assert request["releaseLabel"] == "emr-spark-8.0.0-latest"
+    assert request["jobDriver"]["sparkSubmitJobDriver"]["entryPointArguments"] == [
+        "--date",
+        "2026-11-20",
+        "--output",
+        f"s3://spark-data-{ACCOUNT}-{REGION}/teams/analytics/shadow/emr-spark-8.0.0-latest/daily_marts/sessions/",
+    ]
+    properties = request["configurationOverrides"]["applicationConfiguration"][0]["properties"]
+    assert "/spark/pyspark-analytics:spark-8.0.0-latest-" in properties["spark.kubernetes.container.image"]
+    assert properties["spark.pyspark.python"] == "/usr/bin/python3.11"
+    assert request["tags"] == {
+        "spark-platform": "spark",
+        "spark-platform/team": "analytics",
+        "pipeline": "daily_marts",
+        "shadow-of": "sessions",
+    }
 
 
 def test_hudi_jobs_run_on_their_image_with_the_bundle_from_the_image(dags_folder, platform):

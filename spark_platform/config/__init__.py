@@ -22,6 +22,7 @@ from spark_platform.config.teams import (
     TenancyConfig,
     glue_database_name,
     s3_location_parts,
+    uses_pod_identity,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "load_config",
     "s3_location_parts",
     "sandbox_config",
+    "uses_pod_identity",
 ]

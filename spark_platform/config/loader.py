@@ -39,15 +39,19 @@ def sandbox_config() -> PlatformConfig:
         # The sample pipelines shipped with the DAGs are the sandbox's: they name its two teams.
         orchestration=OrchestrationConfig(pipelines_dir="orchestration/dags/pipelines"),
         images=(
-            ImageConfig(job_type="pyspark-analytics", release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest")),
+            ImageConfig(
+                job_type="pyspark-analytics",
+                release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest", "emr-spark-8.0.0-latest"),
+            ),
             ImageConfig(job_type="hudi-ingestion", release_labels=("emr-7.12.0-latest",)),
         ),
         teams=(
-            # Two example teams on different EMR releases side by side on one cluster.
+            # Two example teams on different EMR releases side by side on one cluster; analytics runs
+            # Spark 3.5 (emr-7.x) and Spark 4 (emr-spark-8.0.0) jobs at once.
             TeamConfig(
                 name="analytics",
                 namespace="spark-analytics",
-                release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest"),
+                release_labels=("emr-7.12.0-latest", "emr-7.9.0-latest", "emr-spark-8.0.0-latest"),
                 glue_databases=("analytics_marts",),
             ),
             TeamConfig(

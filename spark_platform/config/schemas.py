@@ -50,6 +50,9 @@ def platform_schema() -> dict:
 def pipeline_schema() -> dict:
     model = pipeline_model()
     job = TypeAdapter(model.SparkJob).json_schema()
+    nested = job.pop("$defs", {})  # Shadow: hoisted to the root, where its $ref points
+    for schema in nested.values():
+        schema["additionalProperties"] = False
     job["additionalProperties"] = False
     # The parser turns arguments and spark_conf values into strings: numbers are fine in YAML.
     job["properties"]["arguments"]["items"] = SCALAR
@@ -71,7 +74,7 @@ def pipeline_schema() -> dict:
         },
         "required": ["team", "pipelines"],
         "additionalProperties": False,
-        "$defs": {"SparkJob": job, "Pipeline": pipeline},
+        "$defs": {"SparkJob": job, "Pipeline": pipeline, **nested},
     }
 
 

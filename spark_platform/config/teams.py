@@ -11,7 +11,7 @@ from pydantic.dataclasses import dataclass
 from spark_platform.config.alerts import AlertsConfig
 from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check_retention, fail, parse_cidr
 from spark_platform.config.images import DEFAULT_RELEASE_LABEL
-from spark_platform.emr_releases import ReleaseLabelError, parse_release_label
+from spark_platform.emr_releases import ReleaseLabelError, parse_release_label, support_status
 
 # Per-team caps: they bound a team's footprint in its stack, so placement can be a fixed
 # number of teams per stack and stay stable (see spark_platform/tenancy/placement.py).
@@ -148,8 +148,9 @@ class TeamConfig:
     """The Kubernetes namespace the team's jobs run in (a DNS-1123 label, not ``default``,
     ``karpenter`` or ``kube-*``). Unique."""
     release_labels: tuple[StrictStr, ...] = (DEFAULT_RELEASE_LABEL,)
-    """EMR releases the team may run (at most 5): the virtual cluster accepts any, the job role
-    and pipelines checks only these. Each must be in ``images`` for the job types it uses."""
+    """EMR releases the team may run (at most 5), of the release catalog (docs/runtimes.md): the
+    virtual cluster accepts any, the pipelines checks only these. Each must be in ``images`` for
+    the job types it uses. A release past its end of support is refused, one within 90 days warns."""
     s3_read: tuple[StrictStr | S3Location, ...] = ()
     """Extra S3 locations the job role may read (at most 10), ``s3://bucket/prefix/``; the
     trailing slash makes the prefix boundary explicit. A location encrypted with a customer managed
@@ -175,6 +176,11 @@ class TeamConfig:
     egress: tuple[EgressRule, ...] = ()
     """Network destinations the team's pods may open beyond the platform's defaults (same
     namespace, DNS, AWS APIs on 443); at most 10 rules."""
+    job_credentials: StrictStr = "auto"
+    """How the job execution role reaches the job's pods: ``pod_identity`` (EKS Pod Identity
+    associations for EMR's three job service accounts), ``irsa`` (IAM roles for service accounts,
+    the OIDC trust) or ``auto``: Pod Identity when every release of the team supports it
+    (emr-7.3.0 and later), else IRSA. The team document states the outcome (docs/runtimes.md)."""
     stack: StrictInt | None = None
     """The teams stack (``<prefix>-teams-<stack>``, 1 to 100) that holds the team. Null: stack 1,
     which works while every team fits one stack; past that every team names its stack, so adding,
@@ -204,9 +210,21 @@ class TeamConfig:
             fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
         for index, label in enumerate(self.release_labels):
             try:
-                parse_release_label(label, field_path=f"{field_path}.release_labels[{index}]")
+                support_status(label, field_path=f"{field_path}.release_labels[{index}]")
             except ReleaseLabelError as error:
                 raise ConfigError(str(error)) from None
+        if len(set(self.release_labels)) != len(self.release_labels):
+            fail(f"{field_path}.release_labels", "lists the same release twice")
+        if self.job_credentials not in JOB_CREDENTIALS:
+            fail(
+                f"{field_path}.job_credentials", f"{self.job_credentials!r} is not one of {', '.join(JOB_CREDENTIALS)}"
+            )
+        older = [label for label in self.release_labels if not parse_release_label(label).supports_pod_identity]
+        if self.job_credentials == "pod_identity" and older:
+            fail(
+                f"{field_path}.job_credentials",
+                f"pod_identity needs emr-7.3.0 or later, and {older[0]} is older; drop it or use irsa (or auto)",
+            )
         for kind in ("s3_read", "s3_write"):
             for index, location in enumerate(getattr(self, kind)):
                 if isinstance(location, S3Location):
@@ -228,6 +246,16 @@ class TeamConfig:
                 fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")
         check_retention(f"{field_path}.log_retention_days", self.log_retention_days)
         self.alerts.validate(f"{field_path}.alerts", region)
+
+
+JOB_CREDENTIALS = ("auto", "pod_identity", "irsa")
+
+
+def uses_pod_identity(team: TeamConfig) -> bool:
+    """Whether the team's job role is handed to its pods by EKS Pod Identity (else IRSA)."""
+    if team.job_credentials != "auto":
+        return team.job_credentials == "pod_identity"
+    return all(parse_release_label(label).supports_pod_identity for label in team.release_labels)
 
 
 def glue_database_name(name_prefix: str, database: str) -> str:

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spark_platform.emr_releases import parse_release_label
+from spark_platform.emr_releases import parse_release_label, runtime
 from spark_platform.images.registry import pinned_base_image_tag
 
 IMAGES_DIR = Path(__file__).resolve().parent.parent.parent / "images"
@@ -18,6 +18,9 @@ class JobType:
     description: str
     # Spark settings every job of this type needs, merged under the job's own settings.
     spark_conf: dict[str, str] = field(default_factory=dict)
+    # The Python versions its pinned requirements have wheels for (images/<job-type>/requirements.txt
+    # on PyPI): an image for a release whose PySpark runs on another version cannot be built.
+    python_versions: tuple[str, ...] = ()
 
     @property
     def build_context(self) -> Path:
@@ -32,10 +35,14 @@ JOB_TYPES: dict[str, JobType] = {
         JobType(
             name="pyspark-analytics",
             description="PySpark analytics with pandas and pyarrow",
+            # pyarrow 17.0.0 and numpy 1.26.4 publish cp39-cp312 wheels, pandas 2.2.3 cp39-cp313.
+            python_versions=("3.9", "3.10", "3.11", "3.12"),
         ),
         JobType(
             name="hudi-ingestion",
             description="Hudi upserts with the Hudi bundle shipped in the EMR image",
+            # jsonschema 4.23.0 and python-dateutil 2.9.0.post0 are pure Python (py3 wheels) for 3.8+.
+            python_versions=("3.9", "3.10", "3.11", "3.12", "3.13"),
             spark_conf={
                 # The bundle inside the image, matched to the EMR release: never downloaded.
                 "spark.jars": HUDI_BUNDLE,
@@ -77,8 +84,10 @@ def image_tag(job_type_name: str, release_label: str) -> str:
             f"images: no build context {context} for job type {job_type_name!r}; synthesize `images` from a checkout"
             " of the repository that holds images/, or leave `images` empty"
         )
-    # The pinned base build is part of the content: moving to a newer base makes a new tag.
-    digest = hashlib.sha256(f"{release.label}\0{pinned_base_image_tag(release_label)}".encode())
+    # The pinned base build and the interpreter PySpark runs on are part of the content: moving
+    # to a newer base, or to another Python, makes a new tag.
+    base = pinned_base_image_tag(release_label)
+    digest = hashlib.sha256(f"{release.label}\0{base}\0{runtime(release_label).pyspark_python}".encode())
     for path in sorted(p for p in context.rglob("*") if p.is_file()):
         digest.update(path.relative_to(context).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{release.version}-{release.build}-{digest.hexdigest()[:12]}"
+    return f"{release.tag_prefix}-{digest.hexdigest()[:12]}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spark_platform.emr_releases import parse_release_label
+from spark_platform.emr_releases import parse_release_label, runtime
 
 # From the EMR on EKS developer guide ("Details for selecting a base image URI"), commercial
 # partition. Pulling from the registry of the Region you run in keeps pulls fast and free.
@@ -51,41 +51,16 @@ def base_image_registry(region: str) -> str:
     return f"{account}.dkr.ecr.{region}.amazonaws.com"
 
 
-# The dated build each "-latest" label pointed to when it was last checked (2026-11-22), from the
-# EMR on EKS Development Guide's release pages ("emr-7.12.0-latest currently points to
-# emr-7.12.0-20251111", and so on). Images are built FROM the dated tag, never from ":latest":
-# a rebuild then gives the same image, and moving a release to a newer build is a reviewed change
-# here that also changes the image's content-hash tag. A dated label (emr-7.12.0-20251111) pins itself.
-PINNED_BASE_BUILDS: dict[str, str] = {
-    "7.12.0": "20251111",
-    "7.11.0": "20251020",
-    "7.10.0": "20250801",
-    "7.9.0": "20250425",
-    "7.8.0": "20250228",
-    "7.7.0": "20250131",
-    "7.6.0": "20241213",
-    "7.3.0": "20240920",
-    "7.2.0": "20240610",
-    "7.1.0": "20240321",
-    "6.15.0": "20240105",
-}
-
-
-class UnpinnedReleaseError(ValueError):
-    pass
-
-
 def pinned_base_image_tag(release_label: str, *, field_path: str = "release_label") -> str:
-    """The dated base image tag a job type's image builds from, e.g. ``emr-7.12.0:20251111``."""
+    """The dated base image tag a job type's image builds from, e.g. ``emr-7.12.0:20251111`` or
+    ``emr-spark-8.0.0:20260421``: a dated label pins itself, a ``-latest`` label the build its
+    catalog row records (spark_platform/emr_release_catalog.py). Images are never built from a
+    mutable ``:latest``: a rebuild gives the same image, and moving to a newer build is a reviewed
+    one-line change of the catalog that also changes the image's content-hash tag."""
     release = parse_release_label(release_label, field_path=field_path)
-    build = release.build if release.build != "latest" else PINNED_BASE_BUILDS.get(release.version)
-    if build is None:
-        raise UnpinnedReleaseError(
-            f"{field_path}: {release_label!r} has no pinned base image build; use a dated label "
-            f"(emr-{release.version}-<YYYYMMDD> from the EMR on EKS release notes) or add emr-{release.version} "
-            "to PINNED_BASE_BUILDS in spark_platform/images/registry.py"
-        )
-    return f"emr-{release.version}:{build}"
+    row = runtime(release_label, field_path=field_path)
+    build = release.build if release.build != "latest" else row.build
+    return f"{release.family}:{build}"
 
 
 def base_image_uri(region: str, release_label: str) -> str:

@@ -12,7 +12,9 @@ from constructs import Construct
 
 from spark_platform.compliance import suppress
 from spark_platform.config import ImageConfig
+from spark_platform.emr_releases import warn_near_end_of_support
 from spark_platform.images.job_types import image_tag, job_type
+from spark_platform.jobs.runtimes import runtime_spark_conf
 from spark_platform.retention import KEPT
 
 PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
@@ -26,8 +28,13 @@ class ImageCatalogEntry:
     spark_conf: dict[str, str]  # settings every job of the type needs
 
     def job_spark_conf(self, release_label: str) -> dict[str, str]:
-        """Spark settings for a job of this type on ``release_label``, image included."""
-        return {**self.spark_conf, "spark.kubernetes.container.image": self.images[release_label]}
+        """Spark settings for a job of this type on ``release_label``: the release's interpreter,
+        the job type's settings and the image."""
+        return {
+            **runtime_spark_conf(release_label),
+            **self.spark_conf,
+            "spark.kubernetes.container.image": self.images[release_label],
+        }
 
     def document(self) -> dict:
         """The catalog document published for the orchestration layer."""
@@ -98,8 +105,9 @@ class ImageRepositories(Construct):
         super().__init__(scope, construct_id)
         self.repositories: dict[str, ecr.Repository] = {}
         self.catalog: dict[str, ImageCatalogEntry] = {}
-        for image in images:
+        for index, image in enumerate(images):
             kind = job_type(image.job_type)
+            warn_near_end_of_support(self, image.release_labels, f"images[{index}].release_labels")
             tags = [image_tag(kind.name, label) for label in image.release_labels]
             repository = ecr.Repository(
                 self,

@@ -63,6 +63,8 @@ class JobPods:
 
 
 def base36(text: str) -> str:
+    """EMR on EKS's base36 form of ``text`` (part of its service account names): its bytes read
+    as one big-endian number."""
     number = int.from_bytes(text.encode(), "big")
     digits = ""
     while number:

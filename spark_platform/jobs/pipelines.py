@@ -6,9 +6,10 @@ package's own ``model``, the same file MWAA runs, loaded here without Airflow), 
 EMR receives it (``job_spec``), the pods EMR creates for it (``one_executor_pods``) and whether
 they are admitted and fit a node (``check_job_runs``).
 
-A pipeline that names an unknown team, a release its team may not use, or an image that is
-not built fails ``cdk synth`` with the file and field named, instead of a DAG that fails in
-Airflow at 3 a.m.
+A pipeline that names an unknown team, a release its team may not use, an image that is not
+built, or something the release cannot run (jobs/runtimes.py) fails ``cdk synth`` with the file
+and field named, instead of a DAG that fails in Airflow at 3 a.m. A job's shadow run on a
+candidate release is checked the same way, on that release.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from spark_platform.images import JOB_TYPES
 from spark_platform.jobs.dag_package import ARTIFACTS_DIR, DAGS_DIR, REPOSITORY_ROOT, pipeline_model
 from spark_platform.jobs.emr_pods import JobPods, JobSpec, job_pods
 from spark_platform.jobs.fit import job_problems
+from spark_platform.jobs.runtimes import job_problems as runtime_problems
+from spark_platform.jobs.runtimes import runtime_spark_conf
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
 from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
@@ -109,7 +112,6 @@ def check_pipelines(config: PlatformConfig) -> list:
 def pipeline_problems(config: PlatformConfig, pipeline) -> list[str]:
     """What in ``pipeline`` the platform cannot run, one line each (empty: it runs)."""
     teams = {team.name: (index, team) for index, team in enumerate(config.teams)}
-    images = {image.job_type: image for image in config.images}
     where = pipeline.source or f"pipelines: {pipeline.dag_id}"
     if pipeline.team not in teams:
         known = ", ".join(sorted(teams)) or "none"
@@ -122,36 +124,49 @@ def pipeline_problems(config: PlatformConfig, pipeline) -> list[str]:
     problems = []
     for j, job in enumerate(pipeline.jobs):
         at = f"{where}.jobs[{j}]"
-        if job.release_label not in team.release_labels:
-            problems.append(
-                f"{at}.release_label: {job.release_label} is not among team {team.name}'s release_labels "
-                f"({', '.join(team.release_labels)}); use one of them or add it to teams[{index}].release_labels"
-            )
-        image = images.get(job.job_type)
-        if image is None or job.release_label not in image.release_labels:
-            built = ", ".join(image.release_labels) if image else "none"
-            problems.append(
-                f"{at}.job_type: no {job.job_type} image is built for {job.release_label} (built: {built}); "
-                f"add the release to job type {job.job_type} under images"
-            )
-            continue
-        problems += [f"{at}{problem}" for problem in job_run_problems(config, team, job_spec(pipeline, job))]
+        problems += release_problems(config, (index, team), pipeline, job, job.release_label, at)
+        if job.shadow is not None:
+            problems += release_problems(config, (index, team), pipeline, job, job.shadow.release_label, f"{at}.shadow")
         problems += artifact_problems(folder, job, at)
     return problems
 
 
-def job_spec(pipeline, job) -> JobSpec:
-    """A pipeline job as EMR receives it: the job type's Spark settings, then the job's own."""
+def release_problems(config: PlatformConfig, indexed_team, pipeline, job, release_label: str, at: str) -> list[str]:
+    """Why ``job`` cannot run on ``release_label`` (its own, or its shadow's), one line each."""
+    index, team = indexed_team
+    problems = []
+    if release_label not in team.release_labels:
+        problems.append(
+            f"{at}.release_label: {release_label} is not among team {team.name}'s release_labels "
+            f"({', '.join(team.release_labels)}); use one of them or add it to teams[{index}].release_labels"
+        )
+    image = next((image for image in config.images if image.job_type == job.job_type), None)
+    if image is None or release_label not in image.release_labels:
+        built = ", ".join(image.release_labels) if image else "none"
+        problems.append(
+            f"{at}.job_type: no {job.job_type} image is built for {release_label} (built: {built}); "
+            f"add the release to job type {job.job_type} under images"
+        )
+        return problems
+    spec = job_spec(pipeline, job, release_label=release_label)
+    problems += [f"{at}: {problem}" for problem in runtime_problems(release_label, spec.spark_conf, job.extra_jars)]
+    return problems + [f"{at}{problem}" for problem in job_run_problems(config, team, spec)]
+
+
+def job_spec(pipeline, job, *, release_label: str | None = None) -> JobSpec:
+    """A pipeline job as EMR receives it on its release (or on ``release_label``, for its shadow
+    run): the release's settings, the job type's, then the job's own."""
+    release_label = release_label or job.release_label
     return JobSpec(
-        name=f"{pipeline.dag_id}.{job.id}",
-        release_label=job.release_label,
+        name=f"{pipeline.dag_id}.{job.id}" + ("" if release_label == job.release_label else ".shadow"),
+        release_label=release_label,
         python=is_python(job.entry_point),
         executors=job.executors,
         executor_cores=job.executor_cores,
         executor_memory=job.executor_memory,
         driver_cores=job.driver_cores,
         driver_memory=job.driver_memory,
-        spark_conf={**JOB_TYPES[job.job_type].spark_conf, **job.spark_conf},
+        spark_conf={**runtime_spark_conf(release_label), **JOB_TYPES[job.job_type].spark_conf, **job.spark_conf},
     )
 
 

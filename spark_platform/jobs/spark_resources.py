@@ -1,6 +1,7 @@
 """The resources Spark on Kubernetes asks for, as the Spark of each EMR release computes them.
 
-Spark sets the container's memory request and limit to ``memory + overhead`` and its CPU
+Spark sets the container's memory request and limit to ``memory + overhead`` (executors: plus
+``spark.executor.pyspark.memory`` and, when enabled, the off-heap size) and its CPU
 request to the cores; it sets no CPU limit unless ``spark.kubernetes.*.limit.cores`` is given.
 Overhead is ``spark.{driver,executor}.memoryOverhead`` when set, else ``max(384 MiB, factor x
 memory)``, the factor being 0.10 for JVM applications and 0.40 for non-JVM ones (PySpark), the
@@ -18,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from spark_platform.emr_releases import parse_release_label
+from spark_platform.emr_releases import ReleaseLabelError, runtime
 
 MIN_OVERHEAD_MIB = 384
 JVM_OVERHEAD_FACTOR = 0.10
@@ -80,10 +81,13 @@ def spark_container(
     spark_conf: Mapping[str, str],
 ) -> ContainerResources:
     """Requests and limits of the driver (``role="driver"``) or of one executor."""
-    major = int(parse_release_label(release_label).version.split(".")[0])
-    if major not in (6, 7):
+    try:
+        spark_major = runtime(release_label).spark_major
+    except ReleaseLabelError as error:
+        raise SparkSettingError(str(error)) from None
+    if spark_major not in (3, 4):
         raise SparkSettingError(
-            f"{release_label}: the Spark memory overhead of EMR {major}.x is not modelled; extend spark_platform/jobs/spark_resources.py"
+            f"{release_label}: the memory overhead of Spark {spark_major} is not modelled; extend spark_platform/jobs/spark_resources.py"
         )
     memory_mib = mebibytes(spark_conf.get(f"spark.{role}.memory", memory), setting=f"spark.{role}.memory")
     explicit = spark_conf.get(f"spark.{role}.memoryOverhead")
@@ -100,9 +104,20 @@ def spark_container(
                 ),
             )
         )
-        overhead = max(MIN_OVERHEAD_MIB, int(factor * memory_mib))
+        floor = MIN_OVERHEAD_MIB
+        minimum = spark_conf.get(f"spark.{role}.minMemoryOverhead") if spark_major >= 4 else None
+        if minimum is not None:
+            floor = mebibytes(
+                minimum if not str(minimum).isdigit() else f"{minimum}m", setting=f"spark.{role}.minMemoryOverhead"
+            )
+        overhead = max(floor, int(factor * memory_mib))
     pyspark_memory = spark_conf.get("spark.executor.pyspark.memory") if role == "executor" else None
     extra = mebibytes(pyspark_memory, setting="spark.executor.pyspark.memory") if pyspark_memory else 0
+    # Executors also hold their off-heap memory in the container when it is enabled
+    # (spark.memory.offHeap.size, in bytes unless a unit is given): found by the job-run twin, which
+    # shows Spark 3.5.6 and 4.0.2 both adding it to the executor pod and never to the driver's.
+    if role == "executor" and str(spark_conf.get("spark.memory.offHeap.enabled", "false")).lower() == "true":
+        extra += mebibytes(spark_conf.get("spark.memory.offHeap.size", "0"), setting="spark.memory.offHeap.size")
     cores_setting = f"spark.kubernetes.{role}.request.cores"
     cpu = _cores_milli(
         spark_conf.get(cores_setting, spark_conf.get(f"spark.{role}.cores", cores)), setting=cores_setting

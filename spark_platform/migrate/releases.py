@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_VERSION = re.compile(r"^emr-(\d+)\.(\d+)\.(\d+)")
+# emr-7.12.0 and the AWS runtime for Apache Spark's emr-spark-8.0.0: one sequence of versions.
+_VERSION = re.compile(r"^emr-(?:spark-)?(\d+)\.(\d+)\.(\d+)")
 
 # Documented differences between major versions (EMR Release Guide: "Using the default Amazon
 # Linux AMI for Amazon EMR"; "Application versions in Amazon EMR 7.x releases"; EMR 7.0.0's
@@ -18,6 +19,9 @@ MAJOR_CHANGES = {
     (5, 6): "Spark 2 -> Spark 3 (the Spark 3 migration guide applies: Scala 2.12, removed APIs); Hadoop 3",
     (6, 7): "Amazon Linux 2 -> Amazon Linux 2023 (OS packages a job calls), Java 8 -> Java 17 as the default "
     "runtime (check JVM flags and libraries), Python 3.9 (and 3.11), Spark 3.5",
+    # "AWS runtime for Apache Spark (emr-spark-8.0.0)", EMR Release Guide; docs/runtimes.md.
+    (7, 8): "Spark 3.5 -> Spark 4.0 (the Spark 4 migration guides apply: ANSI SQL on by default, removed settings), "
+    "Scala 2.12 -> 2.13 (rebuild _2.12 jars), Python 3.11 and 3.13",
 }
 
 

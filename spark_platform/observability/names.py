@@ -34,8 +34,7 @@ def container_insights_log_group_name(cluster_name: str) -> str:
 
 
 def supports_log_rotation(release_label: str) -> bool:
-    release = parse_release_label(release_label, field_path="release_label")
-    return tuple(int(part) for part in release.version.split(".")) >= CONTAINER_LOG_ROTATION_SINCE
+    return parse_release_label(release_label, field_path="release_label").at_least(CONTAINER_LOG_ROTATION_SINCE)
 
 
 def monitoring_configuration(team: Any, *, log_group: str, logs_uri: str) -> dict[str, Any]:

@@ -6,8 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
+from spark_platform.emr_release_catalog import RELEASES
 from spark_platform.images import JOB_TYPES
 from spark_platform.jobs.dag_package import DAGS_DIR
+from spark_platform.jobs.runtimes import runtime_spark_conf
 from spark_platform.jobs.submission import (
     CONTAINER_LOG_ROTATION,
     CONTAINER_LOG_ROTATION_SINCE,
@@ -23,6 +25,8 @@ def platform_settings(*, name_prefix: str, region: str) -> dict:
         "name_prefix": name_prefix,
         "region": region,
         "job_types": {name: dict(kind.spark_conf) for name, kind in sorted(JOB_TYPES.items())},
+        # Per release family (emr-7.12.0, emr-spark-8.0.0): what every job on it carries.
+        "release_spark_conf": {family: runtime_spark_conf(f"{family}-latest") for family in sorted(RELEASES)},
         # Placement of EMR's job-runner pod, and the spark-defaults each team document holds.
         "job_submitter": job_submitter_properties(),
         "platform_spark_conf_keys": list(PLATFORM_SPARK_CONF_KEYS),

@@ -144,8 +144,12 @@ def plan_pipelines(
         team = teams[pipeline.team]
         index = {job.id: position for position, job in enumerate(pipeline.jobs)}
         jobs = []
-        for job in pipeline.jobs:
-            spec = job_spec(pipeline, job)
+        # Each job, then the shadow runs (after them, so the jobs keep their indices): a shadow
+        # starts with its job (same upstream jobs) and holds as much capacity.
+        runs = [(job, job.release_label) for job in pipeline.jobs]
+        runs += [(job, job.shadow.release_label) for job in pipeline.jobs if job.shadow is not None]
+        for job, release_label in runs:
+            spec = job_spec(pipeline, job, release_label=release_label)
             key = (team.name, replace(spec, name="", spark_conf=()), tuple(sorted(spec.spark_conf.items())))
             if key not in shapes:
                 shapes[key] = job_shape(config, team, spec)

@@ -30,6 +30,7 @@ from spark_platform.stacks.karpenter_stack import KarpenterStack
 from spark_platform.stacks.network_stack import NetworkStack
 from spark_platform.stacks.observability_stack import ObservabilityStack, TeamsObservabilityStack
 from spark_platform.stacks.orchestration_stack import OrchestrationStack
+from spark_platform.stacks.team_identities_stack import TeamIdentitiesStack
 from spark_platform.stacks.teams_stack import TeamsStack
 from spark_platform.stacks.tenancy_stack import TenancyStack
 from spark_platform.tenancy import ClusterAccess, SparkTeam
@@ -134,10 +135,16 @@ class SparkPlatform(Construct):
             oidc_provider_arn=eks_cluster.open_id_connect_provider.open_id_connect_provider_arn,
             oidc_issuer_url=eks_cluster.cluster_open_id_connect_issuer_url,
         )
+        # A team on IRSA references the cluster's OIDC provider from its stack. Exported whether or
+        # not one does: when the last IRSA team moves to Pod Identity, the cluster stack (deployed
+        # first) must not drop exports the teams stack still imports until its own update.
+        self.cluster.export_value(self._access.oidc_provider_arn)
+        self.cluster.export_value(self._access.oidc_issuer_url)
         self._team_configs: list[TeamConfig] = []
         self._validated_teams: list[TeamConfig] = []
         self.node.add_validation(_TeamsComplete(self))
         self.team_stacks: dict[int, TeamsStack] = {}
+        self.identity_stacks: dict[int, TeamIdentitiesStack] = {}
         self.team_observability_stacks: dict[int, TeamsObservabilityStack] = {}
         self.teams: dict[str, SparkTeam] = {}
         self.orchestration: OrchestrationStack | None = None
@@ -189,8 +196,13 @@ class SparkPlatform(Construct):
         spark_team = stack.add_team(team, role_name=self.config.job_role_name(team.name))
         self.teams[team.name] = spark_team
         observed = self._team_observability(number).add_team(team, role_name=self.config.job_role_name(team.name))
+        constructs = [spark_team, observed]
+        if spark_team.job_credentials == "pod_identity":
+            constructs.append(
+                self._identities(number, stack).add_team(team, role_name=self.config.job_role_name(team.name))
+            )
         # Cost allocation: every resource of the team carries its name (activate the tag in Billing).
-        for construct in (spark_team, observed):
+        for construct in constructs:
             Tags.of(construct).add(TEAM_TAG, team.name)
         return spark_team
 
@@ -208,6 +220,23 @@ class SparkPlatform(Construct):
             )
             self._tag(stack)
             self.team_observability_stacks[number] = stack
+        return stack
+
+    def _identities(self, number: int, teams_stack: TeamsStack) -> TeamIdentitiesStack:
+        """The Pod Identity associations' stack of teams stack ``number``, created on first use."""
+        stack = self.identity_stacks.get(number)
+        if stack is None:
+            stack = TeamIdentitiesStack(
+                self._scope,
+                f"{self.config.name_prefix}-teams-{number}-identities",
+                name_prefix=self.config.name_prefix,
+                environment=self.config.environment,
+                access=self._access,
+            )
+            # The roles (in the teams stack) exist before their associations, and outlive them.
+            stack.add_stack_dependency(teams_stack)
+            self._tag(stack)
+            self.identity_stacks[number] = stack
         return stack
 
     def _placement(self) -> list[tuple[int, list[TeamConfig]]]:
@@ -285,6 +314,7 @@ class SparkPlatform(Construct):
             self.tenancy,
         ]
         teams = [self.team_stacks[number] for number in sorted(self.team_stacks)]
+        teams += [self.identity_stacks[number] for number in sorted(self.identity_stacks)]
         teams += [self.team_observability_stacks[number] for number in sorted(self.team_observability_stacks)]
         return shared + teams + ([self.orchestration] if self.orchestration else [])
 

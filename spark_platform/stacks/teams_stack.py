@@ -43,7 +43,7 @@ class TeamsStack(PlatformStack):
         """A ``SparkTeam`` for ``team`` in this stack, its job role named ``role_name``."""
         spark_team = SparkTeam(
             self,
-            _construct_id(team.name),
+            team_construct_id(team.name),
             team=team,
             network=self._network,
             kubernetes_version=self._kubernetes_version,
@@ -66,5 +66,6 @@ class TeamsStack(PlatformStack):
         return spark_team
 
 
-def _construct_id(team_name: str) -> str:
+def team_construct_id(team_name: str) -> str:
+    """The id of a team's constructs in its stacks: TeamAnalytics (logical ids start with it)."""
     return "Team" + "".join(part.capitalize() for part in team_name.split("-"))

@@ -10,6 +10,7 @@ from spark_platform.config.environment import POD_CIDR_PARENTS, PRIVATE_PARENTS
 from spark_platform.manifests import load_manifests
 
 NETWORK_POLICIES = "manifests/team/network-policies.yaml"
+POD_IDENTITY_AGENT_POLICY = "manifests/team/pod-identity-agent.yaml"
 
 # Never reachable through the "public addresses" rule: every private range (other teams' pods,
 # peered and on-premises networks), the carrier-grade NAT and benchmarking ranges pod CIDRs are
@@ -27,7 +28,8 @@ def kubernetes_service_ip(service_cidr: str) -> str:
 
 
 def network_policies(team: TeamConfig, network: NetworkConfig) -> list[dict[str, Any]]:
-    """Default deny, then same-namespace traffic, DNS, AWS APIs over HTTPS and the team's egress."""
+    """Default deny, then same-namespace traffic, DNS, AWS APIs over HTTPS and the team's egress
+    (a Pod Identity team's agent policy is pod_identity_agent_policy, applied with its associations)."""
     namespace = {("metadata", "namespace"): team.namespace}
     egress = [
         {
@@ -53,3 +55,9 @@ def network_policies(team: TeamConfig, network: NetworkConfig) -> list[dict[str,
     )
     # No egress configured: no team-egress policy at all (an empty rule would allow everything).
     return policies if team.egress else policies[:-1]
+
+
+def pod_identity_agent_policy(namespace: str) -> dict[str, Any]:
+    """The policy that lets a Pod Identity team's pods reach the node's Pod Identity agent."""
+    (policy,) = load_manifests(POD_IDENTITY_AGENT_POLICY, [{("metadata", "namespace"): namespace}])
+    return policy

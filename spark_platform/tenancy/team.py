@@ -17,7 +17,8 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from spark_platform.compliance import acknowledge_wildcard_resources
-from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name
+from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name, uses_pod_identity
+from spark_platform.emr_releases import warn_near_end_of_support
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.observability.names import alerts_topic_name, monitoring_configuration, spark_ui_hint
@@ -27,6 +28,7 @@ from spark_platform.tenancy.job_permissions import JobResources, job_role_statem
 from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 from spark_platform.tenancy.network_policy import network_policies
 from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
+from spark_platform.tenancy.pod_identity import POD_IDENTITY_PRINCIPAL, pod_identity_trust_document
 from spark_platform.tenancy.policy_packing import pack
 from spark_platform.tenancy.storage import TenantStorage, platform_bucket_name, team_prefix
 from spark_platform.tenancy.trust import irsa_trust_document
@@ -69,6 +71,7 @@ class SparkTeam(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = team
+        warn_near_end_of_support(self, team.release_labels, f"team {team.name}: release_labels")
         self._name_prefix = name_prefix
         prefix = team_prefix(team.name)
         stack = Stack.of(self)
@@ -141,19 +144,26 @@ class SparkTeam(Construct):
             keep(cfn_database)
             self.glue_databases.append(cfn_database)
 
-        # 2. The job execution role and its permissions.
+        # 2. The job execution role and its permissions. Its trust: EKS Pod Identity for the
+        # team's three EMR service accounts (their associations live in the teams stack's
+        # identities stack, tenancy/pod_identity.py), or IRSA for a team on an older release.
+        self.job_credentials = "pod_identity" if uses_pod_identity(team) else "irsa"
         self.role = iam.Role(
             self,
             "ExecutionRole",
             role_name=role_name,
             description=f"EMR on EKS job execution role of team {team.name} (namespace {team.namespace})",
-            # Replaced below by the exact IRSA trust; CDK needs a principal here.
-            assumed_by=iam.FederatedPrincipal(access.oidc_provider_arn, {}, "sts:AssumeRoleWithWebIdentity"),
+            # Replaced below by the exact trust; CDK needs a principal here.
+            assumed_by=iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL)
+            if self.job_credentials == "pod_identity"
+            else iam.FederatedPrincipal(access.oidc_provider_arn, {}, "sts:AssumeRoleWithWebIdentity"),
         )
         cfn_role: iam.CfnRole = self.role.node.default_child  # type: ignore[assignment]
         cfn_role.add_property_override(
             "AssumeRolePolicyDocument",
-            irsa_trust_document(
+            pod_identity_trust_document(cluster_name=access.cluster_name, namespace=team.namespace, role_name=role_name)
+            if self.job_credentials == "pod_identity"
+            else irsa_trust_document(
                 oidc_provider_arn=access.oidc_provider_arn,
                 oidc_issuer_url=access.oidc_issuer_url,
                 namespace=team.namespace,
@@ -226,6 +236,8 @@ class SparkTeam(Construct):
             "namespace": self.team.namespace,
             "virtual_cluster_id": self.virtual_cluster.attr_id,
             "execution_role_arn": self.role.role_arn,
+            # How the role reaches the job's pods: "pod_identity" or "irsa" (TeamConfig.job_credentials).
+            "job_credentials": self.job_credentials,
             "release_labels": list(self.team.release_labels),
             "pod_templates": {"driver": driver.s3_object_url, "executor": executor.s3_object_url},
             "artifacts_uri": self.artifacts_uri,

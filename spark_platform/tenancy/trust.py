@@ -13,17 +13,9 @@ import json
 
 from aws_cdk import Fn, Token
 
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+from spark_platform.jobs.emr_pods import base36  # EMR on EKS's base36 of the role name (one home)
 
-
-def base36(text: str) -> str:
-    """EMR on EKS's base36 form of ``text``: its bytes read as one big-endian number."""
-    number = int.from_bytes(text.encode("utf-8"), "big")
-    digits = ""
-    while number:
-        number, remainder = divmod(number, 36)
-        digits = _ALPHABET[remainder] + digits
-    return digits or "0"
+__all__ = ["base36", "irsa_trust_document", "job_service_account_pattern"]
 
 
 def job_service_account_pattern(*, namespace: str, role_name: str, account: str = "${AWS::AccountId}") -> str:

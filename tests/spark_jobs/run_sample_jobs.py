@@ -1,6 +1,14 @@
-"""Runs the sample pipelines' job scripts under PySpark in local mode (in .venv-spark).
+"""Runs the sample pipelines' job scripts under PySpark in local mode, each on its release's Spark.
 
-    .venv-spark/bin/python tests/spark_jobs/run_sample_jobs.py WORKDIR CONTEXT_JSON
+    .venv-spark/bin/python tests/spark_jobs/run_sample_jobs.py WORKDIR CONTEXT_JSON upstream
+    .venv-spark4/bin/python tests/spark_jobs/run_sample_jobs.py WORKDIR CONTEXT_JSON spark-4
+    .venv-spark/bin/python tests/spark_jobs/run_sample_jobs.py WORKDIR CONTEXT_JSON report
+
+The phases follow the DAGs: ``upstream`` (Spark 3.5: sessions, twice, and ingestion's upsert),
+``spark-4`` (campaign_mart, on emr-spark-8.0.0, from the sessions table Spark 3.5 wrote, and the
+sessions job's shadow run through its command line as the DAG passes it) and ``report``
+(legacy_report on Spark 3.5, from the mart Spark 4 wrote). One metastore and one data folder
+serve all three, as one Glue Data Catalog and one bucket serve both runtimes.
 
 A Hive metastore in WORKDIR stands in for the Glue Data Catalog (the platform sets
 spark.sql.catalogImplementation=hive and Glue's client factory; here Derby is the metastore), the
@@ -59,7 +67,7 @@ def upsert_as_parquet(spark: SparkSession):
     return write
 
 
-def main(workdir: Path, contexts: dict[str, dict[str, str]]) -> dict:
+def session(workdir: Path) -> SparkSession:
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("sample-jobs")
@@ -73,23 +81,17 @@ def main(workdir: Path, contexts: dict[str, dict[str, str]]) -> dict:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def upstream(spark: SparkSession, contexts: dict, date: str) -> dict:
     for context in contexts.values():
         for database in context["databases"]:
             spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
     result: dict = {}
-    date = "2026-11-20"
-
-    analytics = contexts["analytics"]["conf"]
-    use_team(spark, analytics)
+    use_team(spark, contexts["analytics"]["conf"])
     result["sessions"] = job("analytics", "sessions").run(spark, date=date, database="analytics_marts")
     result["sessions_again"] = job("analytics", "sessions").run(spark, date=date, database="analytics_marts")
-    result["campaigns"] = job("analytics", "campaign_mart").run(spark, date=date, database="analytics_marts")
-    schema = analytics["spark.sparkplatform.glueDatabasePrefix"] + "analytics_marts"
-    result["campaign_rows"] = sorted(
-        (row.campaign, row.sessions, row.bounce_rate)
-        for row in spark.sql(f"SELECT * FROM {schema}.campaign_daily WHERE dt = '{date}'").collect()
-    )
-    result["tables"] = sorted(t.name for t in spark.catalog.listTables(schema))
 
     ingestion = contexts["ingestion"]["conf"]
     use_team(spark, ingestion)
@@ -101,15 +103,45 @@ def main(workdir: Path, contexts: dict[str, dict[str, str]]) -> dict:
     )
     curated = ingestion["spark.sparkplatform.glueDatabasePrefix"] + "ingestion_curated"
     result["order_status"] = {r.id: r.status for r in spark.sql(f"SELECT id, status FROM {curated}.orders").collect()}
+    return result
+
+
+def spark_4(spark: SparkSession, contexts: dict, date: str) -> dict:
+    analytics = contexts["analytics"]["conf"]
     use_team(spark, analytics)
-    # The last job through its command line, as spark-submit runs it (main stops the session).
+    result: dict = {"spark_version": spark.version, "ansi": spark.conf.get("spark.sql.ansi.enabled")}
+    result["campaigns"] = job("analytics", "campaign_mart").run(spark, date=date, database="analytics_marts")
+    schema = analytics["spark.sparkplatform.glueDatabasePrefix"] + "analytics_marts"
+    result["campaign_rows"] = sorted(
+        (row.campaign, row.sessions, row.bounce_rate)
+        for row in spark.sql(f"SELECT * FROM {schema}.campaign_daily WHERE dt = '{date}'").collect()
+    )
+    result["tables"] = sorted(t.name for t in spark.catalog.listTables(schema))
+    result["sessions_rows"] = spark.table(f"{schema}.sessions").count()
+    # Last: main stops the session, as spark-submit's end would.
+    result["shadow_exit"] = job("analytics", "sessions").main(contexts["analytics"]["shadow_argv"])
+    return result
+
+
+def report(spark: SparkSession, contexts: dict, workdir: Path) -> dict:
+    use_team(spark, contexts["analytics"]["conf"])
+    result = {"spark_version": spark.version}
+    # Through its command line, as spark-submit runs it (main stops the session).
     result["report_exit"] = job("analytics", "legacy_report").main(["--date", "2026-11-21"])
     result["data_files"] = sorted(
         str(path.relative_to(workdir)).split("/part-")[0] for path in (workdir / "data").rglob("part-*")
     )
-
     return result
 
 
+def main(workdir: Path, contexts: dict[str, dict], phase: str) -> dict:
+    spark, date = session(workdir), "2026-11-20"
+    if phase == "upstream":
+        return upstream(spark, contexts, date)
+    if phase == "spark-4":
+        return spark_4(spark, contexts, date)
+    return report(spark, contexts, workdir)
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]), json.loads(sys.argv[2])), default=str))
+    print(json.dumps(main(Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]), default=str))

@@ -24,11 +24,13 @@ class TwinJob:
 
 
 def sample_jobs(config: PlatformConfig) -> list[TwinJob]:
+    """Every job of the sample pipelines on its release, and every shadow run on its candidate."""
     teams = {team.name: team for team in config.teams}
     return [
-        TwinJob(teams[pipeline.team], job_spec(pipeline, job), accepted=True)
+        TwinJob(teams[pipeline.team], job_spec(pipeline, job, release_label=release), accepted=True)
         for pipeline in check_pipelines(config)
         for job in pipeline.jobs
+        for release in (job.release_label, *([job.shadow.release_label] if job.shadow else []))
     ]
 
 

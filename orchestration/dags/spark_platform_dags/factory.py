@@ -14,9 +14,9 @@ except ImportError:  # Airflow 2.x
     from airflow import DAG
 
 from spark_platform_dags.documents import PlatformDocuments
-from spark_platform_dags.model import Pipeline, load_pipelines
+from spark_platform_dags.model import Pipeline, SparkJob, load_pipelines
 from spark_platform_dags.provider import emr_container_kwargs
-from spark_platform_dags.request import start_job_run_request
+from spark_platform_dags.request import shadow_job, start_job_run_request
 from spark_platform_dags.schedule import staggered_schedule
 
 START_DATE = datetime(2026, 1, 1)
@@ -75,27 +75,42 @@ def build_dag(pipeline: Pipeline, documents: PlatformDocuments, settings: dict) 
     tasks = {}
     with dag:
         for job in pipeline.jobs:
-            # The same request `make smoke` sends (request.py), with Jinja for deploy-time values.
-            request = start_job_run_request(pipeline, job, settings, JinjaResolver(), name_prefix=documents.name_prefix)
-            tasks[job.id] = EmrContainerOperator(
-                task_id=job.id,
-                name=request["name"],
-                virtual_cluster_id=request["virtualClusterId"],
-                execution_role_arn=request["executionRoleArn"],
-                release_label=request["releaseLabel"],
-                job_driver=request["jobDriver"],
-                configuration_overrides=request["configurationOverrides"],
-                tags=request["tags"],
-                deferrable=pipeline.deferrable,
-                # Wait for the job's end; killing the (non-deferred) task cancels the job run.
-                wait_for_completion=True,
-                poll_interval=30,
-                **emr_container_kwargs(job_retry_max_attempts=job.job_retry_max_attempts, region=documents.region),
-            )
+            tasks[job.id] = _operator(pipeline, job, documents, settings)
+            if job.shadow is not None:
+                # Same inputs on the candidate release, its own output prefix; nothing waits for it.
+                shadow_task = _operator(
+                    pipeline, shadow_job(pipeline, job, JinjaResolver()), documents, settings, shadow_of=job
+                )
+                for upstream in job.depends_on:
+                    tasks[upstream] >> shadow_task
         for job in pipeline.jobs:
             for upstream in job.depends_on:
                 tasks[upstream] >> tasks[job.id]
     return dag
+
+
+def _operator(
+    pipeline: Pipeline, job: SparkJob, documents: PlatformDocuments, settings: dict, shadow_of: SparkJob | None = None
+) -> EmrContainerOperator:
+    # The same request `make smoke` sends (request.py), with Jinja for deploy-time values.
+    request = start_job_run_request(
+        pipeline, job, settings, JinjaResolver(), name_prefix=documents.name_prefix, shadow_of=shadow_of
+    )
+    return EmrContainerOperator(
+        task_id=job.id,
+        name=request["name"],
+        virtual_cluster_id=request["virtualClusterId"],
+        execution_role_arn=request["executionRoleArn"],
+        release_label=request["releaseLabel"],
+        job_driver=request["jobDriver"],
+        configuration_overrides=request["configurationOverrides"],
+        tags=request["tags"],
+        deferrable=pipeline.deferrable,
+        # Wait for the job's end; killing the (non-deferred) task cancels the job run.
+        wait_for_completion=True,
+        poll_interval=30,
+        **emr_container_kwargs(job_retry_max_attempts=job.job_retry_max_attempts, region=documents.region),
+    )
 
 
 def build_dags(dags_folder: Path) -> dict[str, DAG]:

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_RELEASE = re.compile(r"^emr-\d+\.\d+\.\d+-(latest|\d{8})$")
+# emr-7.12.0-latest (EMR line) or emr-spark-8.0.0-latest (AWS runtime for Apache Spark), or a dated build.
+_RELEASE = re.compile(r"^emr-(spark-)?\d+\.\d+\.\d+-(latest|\d{8})$")
 _MEMORY = re.compile(r"^[1-9][0-9]*[mg]$")
 _CRON = re.compile(r"^(\S+\s+){4}\S+$")
 _MAIN_CLASS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")
@@ -26,6 +27,19 @@ DEFAULT_EXPECTED_MINUTES = 20
 
 class PipelineError(ValueError):
     """A mistake in a pipelines file; the message names the file, the field and the fix."""
+
+
+@dataclass(frozen=True)
+class Shadow:
+    """A copy of a job run on a candidate release with the same inputs, writing its output under
+    the team's data prefix (``shadow/<release>/<pipeline>/<job>/``) instead of the job's own, so a
+    team can compare the two before switching the job's release_label. The copy runs beside the
+    job (same upstream jobs); no job waits for it."""
+
+    release_label: str
+    # The argument that names the job's output location (``--output s3://...`` or
+    # ``--output=s3://...``): the shadow run gets its own prefix there, every other argument as is.
+    output_argument: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,19 @@ class SparkJob:
     # How long a run of this job usually takes, in minutes: only the capacity planner reads it
     # (`make plan`); Airflow ignores it. The default is a typical short batch job.
     expected_minutes: int = DEFAULT_EXPECTED_MINUTES
+    # A shadow run on a candidate release (see Shadow); none by default.
+    shadow: Shadow | None = None
+
+    def shadow_arguments(self, output_prefix: str) -> tuple[str, ...]:
+        """The job's arguments with its output argument pointing at ``output_prefix``."""
+        assert self.shadow is not None
+        flag, arguments = self.shadow.output_argument, list(self.arguments)
+        for index, argument in enumerate(arguments):
+            if argument == flag and index + 1 < len(arguments):
+                arguments[index + 1] = output_prefix
+            elif argument.startswith(f"{flag}="):
+                arguments[index] = f"{flag}={output_prefix}"
+        return tuple(arguments)
 
 
 @dataclass(frozen=True)
@@ -109,6 +136,10 @@ def _job(data: dict[str, Any], where: str, problems: _Problems) -> SparkJob | No
     for name in ("arguments", "extra_jars", "depends_on"):
         values[name] = tuple(str(item) for item in values.get(name, ()))
     values["spark_conf"] = {str(k): str(v) for k, v in (values.get("spark_conf") or {}).items()}
+    if values.get("shadow") is not None:
+        values["shadow"] = _shadow(values["shadow"], f"{where}.shadow", problems)
+        if values["shadow"] is None:
+            return None
     job = SparkJob(**values)
     before = len(problems)
     if not _ID.match(str(job.id)):
@@ -116,7 +147,7 @@ def _job(data: dict[str, Any], where: str, problems: _Problems) -> SparkJob | No
     if not _RELEASE.match(str(job.release_label)):
         problems.add(
             f"{where}.release_label",
-            f"{job.release_label!r} is not an EMR on EKS release label such as emr-7.12.0-latest",
+            f"{job.release_label!r} is not an EMR on EKS release label such as emr-7.12.0-latest or emr-spark-8.0.0-latest",
         )
     if job.main_class and not _MAIN_CLASS.match(job.main_class):
         problems.add(f"{where}.main_class", f"{job.main_class!r} is not a Java class name such as org.example.Main")
@@ -133,11 +164,39 @@ def _job(data: dict[str, Any], where: str, problems: _Problems) -> SparkJob | No
         value = getattr(job, name)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             problems.add(f"{where}.{name}", f"{value!r} must be an integer from {low} to {high}")
+    if job.shadow is not None:
+        if job.shadow.release_label == job.release_label:
+            problems.add(
+                f"{where}.shadow.release_label", "is the job's own release; a shadow runs on a candidate release"
+            )
+        flag, arguments = job.shadow.output_argument, job.arguments
+        if not any(
+            (argument == flag and index + 1 < len(arguments)) or argument.startswith(f"{flag}=")
+            for index, argument in enumerate(arguments)
+        ):
+            problems.add(
+                f"{where}.shadow.output_argument",
+                f"{flag!r} with a value is not among the job's arguments; the shadow run needs it to write elsewhere",
+            )
     for key in sorted(job.spark_conf):
         why = refused_spark_setting(key)
         if why:
             problems.add(f"{where}.spark_conf", f"job {job.id!r} sets {key!r}, which {why}; remove it")
     return job if len(problems) == before else None
+
+
+def _shadow(data: Any, where: str, problems: _Problems) -> Shadow | None:
+    """The shadow of a job, or None when it cannot be built; its problems go to ``problems``."""
+    if not isinstance(data, dict) or set(data) != {"release_label", "output_argument"}:
+        problems.add(where, "a shadow is a mapping with release_label and output_argument")
+        return None
+    shadow = Shadow(release_label=str(data["release_label"]), output_argument=str(data["output_argument"]))
+    before = len(problems)
+    if not _RELEASE.match(shadow.release_label):
+        problems.add(f"{where}.release_label", f"{shadow.release_label!r} is not an EMR on EKS release label")
+    if not shadow.output_argument.startswith("-") or "=" in shadow.output_argument:
+        problems.add(f"{where}.output_argument", f"{shadow.output_argument!r} must be an option such as --output")
+    return shadow if len(problems) == before else None
 
 
 _POD_TEMPLATES = "would escape the team's pod templates (they set the pods' volumes, placement and security)"

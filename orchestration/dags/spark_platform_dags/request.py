@@ -10,6 +10,7 @@ requests.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Protocol
 
 from spark_platform_dags.model import Pipeline, PipelineError, SparkJob
@@ -55,7 +56,11 @@ def log_stream_prefix(pipeline: Pipeline, job: SparkJob) -> str:
 
 
 def release_at_least(release_label: str, version: list[int] | tuple[int, ...]) -> bool:
-    """emr-7.12.0-latest is at least (6, 11, 0); the model validated the label's shape."""
+    """emr-7.12.0-latest is at least (6, 11, 0); the model validated the label's shape. The AWS
+    runtime for Apache Spark (emr-spark-8.0.0-latest) succeeds the EMR 7 line on EMR on EKS, so it
+    has every EMR-line feature (spark_platform.emr_releases.EmrRelease.at_least says the same)."""
+    if release_label.startswith("emr-spark-"):
+        return True
     numbers = release_label.split("-")[1].split(".")
     return tuple(int(number) for number in numbers) >= tuple(version)
 
@@ -66,7 +71,11 @@ def configuration_overrides(
     """spark-defaults: the job type's settings, then the job's own, then what the platform owns
     (pod templates, decommissioning, the job's team context: from the team document). The
     emr-job-submitter classification puts EMR's job-runner pod on an on-demand driver node."""
-    properties = {**job_type_conf, **job.spark_conf}
+    # The release's own settings (the interpreter its job images hold the libraries for) first,
+    # then the job type's and the job's.
+    family = job.release_label.rsplit("-", 1)[0]  # emr-7.12.0-latest -> emr-7.12.0
+    release_conf = settings.get("release_spark_conf", {}).get(family, {})
+    properties = {**release_conf, **job_type_conf, **job.spark_conf}
     jars = [jar for jar in properties.get("spark.jars", "").split(",") if jar]
     jars += [artifact(pipeline, jar, resolve) for jar in job.extra_jars]
     if jars:
@@ -114,13 +123,33 @@ def job_run_tags(pipeline: Pipeline, name_prefix: str) -> dict[str, str]:
     return {"spark-platform": name_prefix, "spark-platform/team": pipeline.team, "pipeline": pipeline.id}
 
 
+SHADOW_SUFFIX = "__shadow"
+
+
+def shadow_job(pipeline: Pipeline, job: SparkJob, resolve: Resolver) -> SparkJob:
+    """The shadow copy of ``job``: its candidate release, and its output under the team's data
+    prefix, ``shadow/<release>/<pipeline>/<job>/`` (docs/runtimes.md, shadow runs)."""
+    assert job.shadow is not None
+    release = job.shadow.release_label
+    output = resolve.team(pipeline.team, "data_uri") + f"shadow/{release}/{pipeline.id}/{job.id}/"
+    return replace(
+        job, id=job.id + SHADOW_SUFFIX, release_label=release, arguments=job.shadow_arguments(output), shadow=None
+    )
+
+
 def start_job_run_request(
-    pipeline: Pipeline, job: SparkJob, settings: dict, resolve: Resolver, *, name_prefix: str
+    pipeline: Pipeline,
+    job: SparkJob,
+    settings: dict,
+    resolve: Resolver,
+    *,
+    name_prefix: str,
+    shadow_of: SparkJob | None = None,
 ) -> dict:
     """The StartJobRun parameters of ``job`` (EMR on EKS API reference, StartJobRun), as the DAG's
     EmrContainerOperator sends them (its ``job_retry_max_attempts`` becomes ``retryPolicyConfiguration``,
-    only
-    when positive, as the operator's hook does)."""
+    only when positive, as the operator's hook does). A shadow run (``shadow_of``: the job it copies)
+    is tagged ``shadow-of``."""
     request = {
         "name": f"{pipeline.dag_id}.{job.id}",
         "virtualClusterId": resolve.team(pipeline.team, "virtual_cluster_id"),
@@ -138,6 +167,8 @@ def start_job_run_request(
         ),
         "tags": job_run_tags(pipeline, name_prefix),
     }
+    if shadow_of is not None:
+        request["tags"]["shadow-of"] = shadow_of.id
     if job.job_retry_max_attempts:
         request["retryPolicyConfiguration"] = {"maxAttempts": job.job_retry_max_attempts}
     return request

@@ -1,12 +1,16 @@
 """Sessionise a day of click events into the team's `sessions` table (analytics, daily_marts).
 
-    spark-submit sessions.py --date 2026-11-20 [--database analytics_marts]
+    spark-submit sessions.py --date 2026-11-20 [--database analytics_marts] [--output s3://.../]
 
 Reads s3://<data>/teams/analytics/raw/events/dt=<date>/ (Parquet: user_id, ts, page, campaign);
 on a fresh deploy, where nothing has landed yet, it first writes a small deterministic sample
 there. A session ends after 30 minutes without an event. Writes the day's partition of
 <prefix>analytics_marts.sessions (Parquet under marts/sessions/), a table in the team's Glue
 database created through Spark SQL.
+
+``--output`` elsewhere than marts/sessions/ (a shadow run on a candidate release, docs/runtimes.md)
+writes the day's sessions as Parquet under <output>dt=<date>/ and nothing else: no table, no
+sample events, so the copy never changes what the team's other jobs read.
 """
 
 from __future__ import annotations
@@ -62,18 +66,32 @@ def sessionize(events: DataFrame) -> DataFrame:
     )
 
 
-def run(spark: SparkSession, *, date: str, database: str) -> int:
+def run(spark: SparkSession, *, date: str, database: str, output: str | None = None) -> int:
     data_uri = spark.conf.get(CONTEXT + "dataUri")
     table = spark.conf.get(CONTEXT + "glueDatabasePrefix") + database + ".sessions"
+    location = f"{data_uri}marts/sessions/"
     raw = f"{data_uri}raw/events/dt={date}/"
-    if not path_exists(spark, raw):
+    side_output = output is not None and output.rstrip("/") + "/" != location
+    if path_exists(spark, raw):
+        events = spark.read.parquet(raw)
+    elif side_output:
+        print(f"no events at {raw} yet: using the sample day (a side output writes no input)")
+        events = sample_events(spark, date)
+    else:
         print(f"no events at {raw} yet: writing the sample day there first")
         sample_events(spark, date).write.mode("overwrite").parquet(raw)
-    sessions = sessionize(spark.read.parquet(raw)).withColumn("dt", F.lit(date))
+        events = spark.read.parquet(raw)
+    if side_output:
+        day = f"{output.rstrip('/')}/dt={date}/"
+        sessionize(events).write.mode("overwrite").parquet(day)
+        written = spark.read.parquet(day).count()
+        print(f"{day}: {written} sessions")
+        return written
+    sessions = sessionize(events).withColumn("dt", F.lit(date))
     spark.sql(
         f"CREATE TABLE IF NOT EXISTS {table} (session_id string, user_id string, started_at timestamp, "
         "ended_at timestamp, events bigint, duration_seconds bigint, campaign string, dt string) "
-        f"USING parquet PARTITIONED BY (dt) LOCATION '{data_uri}marts/sessions/'"
+        f"USING parquet PARTITIONED BY (dt) LOCATION '{location}'"
     )
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     sessions.write.mode("overwrite").insertInto(table)
@@ -86,10 +104,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--date", required=True, help="the day to sessionise, YYYY-MM-DD")
     parser.add_argument("--database", default="analytics_marts", help="the team's Glue database (without the prefix)")
+    parser.add_argument("--output", help="where the sessions go (default: the table's marts/sessions/)")
     args = parser.parse_args(argv)
     spark = SparkSession.builder.appName("analytics.sessions").getOrCreate()
     try:
-        return 0 if run(spark, date=args.date, database=args.database) > 0 else 1
+        return 0 if run(spark, date=args.date, database=args.database, output=args.output) > 0 else 1
     finally:
         spark.stop()
 
