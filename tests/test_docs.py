@@ -74,6 +74,16 @@ def test_every_repository_path_the_docs_name_exists(doc):
     assert not missing, f"{doc.name} names paths that do not exist: {missing}"
 
 
+def test_the_project_layout_names_every_folder_of_the_repository_and_the_library():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    layout = text.split("## Project layout", 1)[1].split("```")[1]
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    folders = {name.split("/")[0] for name in tracked.splitlines() if "/" in name and not name.startswith(".")}
+    packages = {path.name for path in (ROOT / "spark_platform").iterdir() if (path / "__init__.py").exists()}
+    missing = sorted(name for name in folders | packages if not re.search(rf"(^|\s){re.escape(name)}/", layout, re.M))
+    assert not missing, f"docs/architecture.md, Project layout: add {missing}"
+
+
 def test_every_doc_is_reachable_from_the_readme():
     readme = (ROOT / "README.md").read_text()
     unlinked = [path.name for path in DOCS[1:] if f"docs/{path.name}" not in readme]

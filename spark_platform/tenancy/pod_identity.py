@@ -109,4 +109,4 @@ class JobRoleAssociations(Construct):
         }
         for association in self.associations.values():
             # The agent is reachable before the role is handed out through it.
-            association.add_dependency(self.agent_policy.node.default_child)
+            association.node.add_dependency(self.agent_policy)
