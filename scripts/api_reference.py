@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from spark_platform.config.generated import regenerate  # noqa: E402
 from spark_platform.config.reference import _anchor, sections  # noqa: E402
 
 REFERENCE = ROOT / "docs" / "api.md"
@@ -227,14 +228,7 @@ def rendered() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = rendered()
-    if "--check" in argv:
-        if not REFERENCE.exists() or REFERENCE.read_text() != text:
-            print(f"{REFERENCE} is stale: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    REFERENCE.write_text(text)
-    return 0
+    return regenerate({REFERENCE: rendered()}, argv)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from spark_platform.config.generated import regenerate
 from spark_platform.config.platform import PlatformConfig
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -38,7 +39,7 @@ A platform is described by one YAML file, given to every command as `CONFIG=path
 (`make synth`, `make plan`, `make deploy`). Start from
 [examples/minimal.yaml](../examples/minimal.yaml) (the three things without a default) or
 [examples/platform.yaml](../examples/platform.yaml) (every field set); the examples below come
-from those two files.
+from those two and [examples/staging.yaml](../examples/staging.yaml) (a second environment).
 
 - **Required** fields are `name_prefix`, `environment.region`, `environment.availability_zones`
   and a cluster administrator: `cluster.admin_role_arns`, or `cluster.admin_role` for a role the
@@ -128,8 +129,6 @@ def type_text(hint: typing.Any) -> str:
 
 def inline(value: typing.Any) -> str:
     """A value as YAML flow text, as it would be written in the file."""
-    if dataclasses.is_dataclass(value):
-        value = {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
     text = yaml.safe_dump(
         json.loads(json.dumps(value, default=_plain)), default_flow_style=True, width=10_000, sort_keys=False
     )
@@ -232,14 +231,7 @@ def rendered() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = rendered()
-    if "--check" in argv:
-        if not REFERENCE.exists() or REFERENCE.read_text() != text:
-            print(f"{REFERENCE} is stale: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    REFERENCE.write_text(text)
-    return 0
+    return regenerate({REFERENCE: rendered()}, argv)
 
 
 if __name__ == "__main__":

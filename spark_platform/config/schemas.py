@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
+from spark_platform.config.generated import regenerate
 from spark_platform.config.platform import PlatformConfig
 from spark_platform.jobs.dag_package import pipeline_model
 
@@ -86,15 +87,7 @@ def rendered() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    stale = [path for path, text in rendered().items() if not path.exists() or path.read_text() != text]
-    if "--check" in argv:
-        for path in stale:
-            print(f"{path} is stale: run `make schemas`", file=sys.stderr)
-        return 1 if stale else 0
-    SCHEMA_DIR.mkdir(exist_ok=True)
-    for path, text in rendered().items():
-        path.write_text(text)
-    return 0
+    return regenerate(rendered(), argv)
 
 
 if __name__ == "__main__":
