@@ -140,7 +140,8 @@ synth: $(RUNTIME_STAMP) $(CLI_STAMP)
 
 test: lint test-cdk test-aws test-airflow
 
-test-cdk: $(DEV_STAMP) $(CHECKOV_STAMP) twin-servers
+# The CDK CLI too: the library and docs tests run `cdk` as a reader would.
+test-cdk: $(DEV_STAMP) $(CHECKOV_STAMP) $(CLI_STAMP) twin-servers
 	$(BIN)/python -m pytest
 
 # The AWS tools (redeploy plan, ...) end to end against moto; they synthesize with .venv.

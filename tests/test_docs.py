@@ -139,8 +139,7 @@ EXPECTED_OUTPUTS = {
 @pytest.mark.docs
 @pytest.mark.parametrize("doc", DOCS_WITH_COMMANDS, ids=[path.name for path in DOCS_WITH_COMMANDS])
 def test_the_offline_commands_run_as_written(doc, tmp_path):
-    if not (ROOT / "node_modules").exists():
-        pytest.skip("the CDK CLI is installed by `make synth` (CI runs it before `make test`)")
+    assert (ROOT / "node_modules").exists(), "the CDK CLI is missing: `make test` installs it (or run `make install`)"
     checkout = _copy_of_the_repository(tmp_path / "checkout")
     environment = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
     environment.pop("PYTHONPATH", None)

@@ -42,7 +42,7 @@ def jobs_of(migration) -> dict[str, dict]:
 
 def all_items(migration) -> str:
     return "\n".join(
-        f"{item.source} | {item.what} | {item.action}"
+        f"{item.source} | {item.what} | {item.action} | {' | '.join(item.snippet)}"
         for migrated in migration.workflows
         for item in migrated.items + migrated.translation.items + migrated.translation.refused
     )
@@ -59,7 +59,11 @@ def test_every_input_shape_validates_against_the_schema_passes_synth_checks_and_
     pipelines = checked_pipelines(sandbox_config(), document, "analytics")  # the checks cdk synth runs
     assert [job.id for pipeline in pipelines for job in pipeline.jobs] == list(jobs_of(migrated))
     assert migrated.after.problems == []
-    assert migrated.after.cost_per_day_usd >= 0 and migrated.workflows[0].before.cost_per_day_usd >= 0
+    # A scheduled source costs something on both sides; an unscheduled one (the provider's example
+    # DAG) runs no day at all, on either side.
+    scheduled = sum(workflow.runs_per_day for workflow in migrated.workflows) > 0
+    assert (migrated.after.cost_per_day_usd > 0) == scheduled
+    assert (sum(workflow.before.cost_per_day_usd for workflow in migrated.workflows) > 0) == scheduled
 
 
 def test_the_provider_examples_run_example_runs_sparkpi_from_the_image_without_importing_the_dag():
@@ -134,6 +138,15 @@ def test_yarn_and_cluster_settings_are_dropped_with_a_reason_and_glue_is_left_to
     items = all_items(migration)
     assert "RUN dnf install -y libgomp" in items and "pyarrow==17.0.0, holidays==0.57" in items
     assert "S3DistCp step" in items
+
+
+def test_a_setting_dropped_from_several_jobs_is_one_line_naming_each_job():
+    report = markdown(run(SHAPES["worked_example_dag"]))
+    settings = report.split("### Settings changed or dropped")[1].split("###")[0]
+    assert settings.count("spark.shuffle.service.enabled=true") == 1
+    assert "spark.shuffle.service.enabled=true: dropped; " in settings
+    assert "(`clean_orders`, `daily_revenue_mart`)" in settings
+    assert "```dockerfile\n  # bootstrap action 'Install Python libraries'" in report
 
 
 def test_refit_keeps_total_cores_and_heap_per_core_and_costs_no_more_than_the_yarn_shape():

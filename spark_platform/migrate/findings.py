@@ -103,14 +103,13 @@ def cluster_items(workflow: Workflow, bootstrap_dir: Path | None) -> list[Item]:
     items = []
     for action in cluster.bootstrap_actions:
         lines, requirements = dockerfile_lines(action, bootstrap_dir)
-        pinned = f"; requirements.txt: {', '.join(requirements)}" if requirements else ""
+        pinned = f"; add to its requirements.txt: {', '.join(requirements)}" if requirements else ""
         items.append(
             Item(
                 f"{cluster.where}: BootstrapActions ({action.name})",
                 f"bootstrap action {action.path} runs on every node at start-up",
-                "bake it into the job type's image (images/<job-type>/Dockerfile), then `make image`: "
-                + " | ".join(lines)
-                + pinned,
+                "bake it into the job type's image (images/<job-type>/Dockerfile), then `make image`" + pinned,
+                snippet=tuple(lines),
             )
         )
     configurations = cluster.configurations

@@ -84,6 +84,8 @@ class Item:
     source: str
     what: str
     action: str
+    # Lines to paste (a Dockerfile fragment), shown as a code block under the action.
+    snippet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

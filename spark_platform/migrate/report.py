@@ -61,12 +61,12 @@ def markdown(migration: Migration) -> str:
                 f"{now.count} x {now.cores} cores / {size_text(now.heap_mib)} | {was_cost} -> {job['after_hourly']:.3f} |"
             )
         lines += ["", "### Settings changed or dropped", ""]
-        lines += [f"- `{c.job}` {c.setting}={c.before}: {c.after}; {c.why}" for c in translation.changes] or ["None."]
+        lines += _changes(translation.changes) or ["None."]
         notes = sorted(set(translation.platform_notes))
         lines += ["", "### Provided by the platform", "", *([f"- {note}" for note in notes] or ["None."])]
         items = migrated.items + translation.items
         lines += ["", "### Cannot move by itself", ""]
-        lines += [f"- **{item.source}**: {item.what}. *Action:* {item.action}" for item in items] or ["None."]
+        lines += [line for item in items for line in _item(item)] or ["None."]
         lines += ["", "### Refused", ""]
         lines += [f"- **{item.source}**: {item.what}. *Fix:* {item.action}" for item in translation.refused] or [
             "None."
@@ -101,6 +101,25 @@ def markdown(migration: Migration) -> str:
     if after.problems:
         lines += ["## Plan problems (make plan CHECK=1 fails on these)", "", *[f"- {p}" for p in after.problems], ""]
     return "\n".join(lines)
+
+
+def _changes(changes) -> list[str]:
+    """One line per setting, naming every job it applies to: the same YARN setting dropped from
+    ten jobs is one decision, not ten."""
+    jobs: dict[tuple[str, str, str, str], list[str]] = {}
+    for change in changes:
+        jobs.setdefault((change.setting, change.before, change.after, change.why), []).append(change.job)
+    return [
+        f"- {setting}={before}: {after}; {why} ({', '.join(f'`{job}`' for job in names)})"
+        for (setting, before, after, why), names in jobs.items()
+    ]
+
+
+def _item(item) -> list[str]:
+    lines = [f"- **{item.source}**: {item.what}. *Action:* {item.action}"]
+    if item.snippet:
+        lines += ["", "  ```dockerfile", *[f"  {line}" for line in item.snippet], "  ```", ""]
+    return lines
 
 
 def _before_start(before) -> str:
