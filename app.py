@@ -24,7 +24,10 @@ def main() -> None:
         config = load_config(app.node.try_get_context("config"))
         build_platform(app, config)
     except ConfigError as error:
-        sys.exit(f"error: invalid platform configuration: {error}")
+        problems = str(error).splitlines()
+        if len(problems) == 1:
+            sys.exit(f"error: invalid platform configuration: {problems[0]}")
+        sys.exit(f"error: invalid platform configuration, {len(problems)} problems:\n" + "\n".join(problems))
     apply_compliance_checks(app)
     assembly = app.synth()
     # Read by `make synth` for its summary; not a CloudFormation input.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,7 +140,8 @@ def with_override(path: str, value: object) -> dict:
 def test_invalid_setting_is_rejected_with_a_one_line_error_naming_the_field(path, value, expected):
     with pytest.raises(ConfigError, match=expected) as error:
         from_mapping(with_override(path, value))
-    assert "\n" not in str(error.value)
+    # One line per problem, each starting with a field path (a bad Region also misplaces the zones).
+    assert all(re.match(r"^[a-z_]+[a-z_\d.\[\]]*: \S", line) for line in str(error.value).splitlines())
 
 
 def test_sandbox_default_is_valid_and_spans_three_zones():
@@ -189,9 +191,59 @@ def test_cdk_app_exits_with_one_line_and_no_stack_trace_on_bad_config(tmp_path):
     )
     assert result.returncode != 0
     assert result.stderr.strip() == (
-        "error: invalid platform configuration: network.service_cidr: 10.0.0.0/16 overlaps network.vpc_cidr "
+        f"error: invalid platform configuration: {bad}: network.service_cidr: 10.0.0.0/16 overlaps network.vpc_cidr "
         "10.0.0.0/16; pick a disjoint block"
     )
+
+
+def test_cdk_app_lists_every_problem_of_a_configuration_file_in_one_run(tmp_path):
+    data = with_override("network.service_cidr", "10.0.0.0/16")
+    data["name_prefix"] = "X"
+    data["teams"] = [
+        {"name": "analytics", "namespace": "spark-analytics", "release_labels": ["emr-7.12.0-latest"]},
+        {"name": "ingestion", "namespace": "spark-ingestion", "release_labels": ["emr-7.12.0-latest"]},
+    ]
+    data["teams"][0]["quota"] = {"cpu": 10, "memory_gib": 40, "pods": 100, "max_container_cpu": 16}
+    data["teams"][1]["read_team_data"] = ["nobody"]
+    data["karpenter"] = {"max_pods": 5, "root_volume_gib": "big"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(json.dumps(data))
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}), "CDK_OUTDIR": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    heading, *problems = result.stderr.strip().splitlines()
+    # A shape problem (a string where a number goes) stops the models' checks that need the whole
+    # model (the teams'), not the sections already built (the network).
+    assert heading == "error: invalid platform configuration, 2 problems:"
+    assert [line.split(": ")[1] for line in problems] == ["network.service_cidr", "karpenter.root_volume_gib"]
+    data["karpenter"] = {"max_pods": 5}
+    bad.write_text(json.dumps(data))
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}), "CDK_OUTDIR": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    heading, *problems = result.stderr.strip().splitlines()
+    assert heading == f"error: invalid platform configuration, {len(problems)} problems:"
+    assert all(line.startswith(f"{bad}: ") for line in problems)
+    assert [line.split(": ")[1] for line in problems] == [
+        "network.service_cidr",
+        "karpenter.max_pods",
+        "name_prefix",
+        "teams[0].quota.max_container_cpu",
+        "teams[0].quota.max_container_memory_gib",
+        "teams[1].read_team_data",
+    ]
+    assert "'nobody' is not another team; the other teams are: analytics" in result.stderr
 
 
 def test_documented_example_configuration_is_valid():

@@ -108,7 +108,7 @@ def test_the_readme_marks_the_newcomers_offline_commands():
 
 
 def _copy_of_the_repository(destination: Path) -> Path:
-    """The checkout's files (tracked, and new ones not ignored), sharing its environments."""
+    """The checkout's files (tracked, and new ones not ignored), sharing its Python environments."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT,
@@ -122,7 +122,9 @@ def _copy_of_the_repository(destination: Path) -> Path:
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    for shared in (".venv", ".venv-aws", "node_modules"):
+    # The Python environments are shared (pinned, and pip never removes them). The CDK CLI is not:
+    # `npm ci` in the copy would empty a shared node_modules; it installs its own from npm's cache.
+    for shared in (".venv", ".venv-aws"):
         if (ROOT / shared).exists():
             (destination / shared).symlink_to(ROOT / shared)
     return destination

@@ -224,9 +224,7 @@ def test_add_pipelines_checks_the_given_directory_against_the_teams_added(tmp_pa
     shipped = ROOT / "orchestration" / "dags" / "pipelines"
     (tmp_path / "analytics.yaml").write_text((shipped / "analytics.yaml").read_text())
     platform = _platform(App(context={}), orchestration=OrchestrationConfig())
-    with pytest.raises(
-        ConfigError, match=r"^pipelines: (\d+ problems:\n)?analytics\.yaml: team 'analytics' is not in teams \(teams: "
-    ):
+    with pytest.raises(ConfigError, match=r"^\S*/analytics\.yaml: team 'analytics' is not in teams \(teams: "):
         platform.add_pipelines(tmp_path)  # team analytics was never added
     platform.add_team(sandbox_config().teams[0])
     stack = platform.add_pipelines(tmp_path)

@@ -15,7 +15,7 @@ from spark_platform.config import ConfigError, OrchestrationConfig, from_mapping
 from spark_platform.jobs.pipelines import check_pipelines
 from spark_platform.orchestration.airflow import mwaa_requirements
 
-from .conftest import VARIANT
+from .conftest import ROOT, VARIANT
 
 ORCHESTRATION = "spark-orchestration"
 
@@ -154,7 +154,7 @@ def test_a_missing_job_script_of_a_team_with_shipped_scripts_fails_synth(tmp_pat
     orchestration = replace(sandbox_config().orchestration, pipelines_dir=str(pipelines), artifacts_dir=str(artifacts))
     with pytest.raises(
         ConfigError,
-        match=r"\ningestion\.yaml: pipelines\[0\]\.jobs\[0\]\.entry_point: jobs/upsert\.py is not in .*ingestion "
+        match=r"(^|\n)\S*/ingestion\.yaml: pipelines\[0\]\.jobs\[0\]\.entry_point: jobs/upsert\.py is not in .*ingestion "
         r"\(uploaded to the team's artifacts prefix on deploy\); add the file or give an s3:// location\n",
     ):
         check_pipelines(replace(sandbox_config(), orchestration=orchestration))
@@ -300,44 +300,44 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
     [
         (
             _one_job("nobody", "pyspark-analytics", "emr-7.12.0-latest"),
-            r"^pipelines: team\.yaml: team 'nobody' is not in teams \(teams: analytics, ingestion\); add the team",
+            r"^\S*/team\.yaml: team 'nobody' is not in teams \(teams: analytics, ingestion\); add the team",
         ),
         (
             _one_job("ingestion", "hudi-ingestion", "emr-7.9.0-latest"),
             # Two problems, both reported: the team may not use the release, and no image is built for it.
-            r"^pipelines: 2 problems:\nteam\.yaml: pipelines\[0\]\.jobs\[0\]\.release_label: emr-7\.9\.0-latest is not "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.release_label: emr-7\.9\.0-latest is not "
             r"among team ingestion's release_labels \(emr-7\.12\.0-latest\); use one of them or add it to "
-            r"teams\[1\]\.release_labels\nteam\.yaml: pipelines\[0\]\.jobs\[0\]\.job_type: no hudi-ingestion image",
+            r"teams\[1\]\.release_labels\n\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.job_type: no hudi-ingestion image",
         ),
         (
             _one_job("analytics", "hudi-ingestion", "emr-7.9.0-latest"),
-            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]\.job_type: no hudi-ingestion image is built for "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.job_type: no hudi-ingestion image is built for "
             r"emr-7\.9\.0-latest \(built: emr-7\.12\.0-latest\); add the release to job type hudi-ingestion under images$",
         ),
         (
             "team: analytics\npipelines: [{id: p, jobs: []}]",
-            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs: list at least one job",
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs: list at least one job",
         ),
         # Jobs the pipeline model accepts but no LimitRange, node or quota can hold.
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executor_cores: 64"),
-            r"^pipelines: 2 problems:\nteam\.yaml: pipelines\[0\]\.jobs\[0\]: the executor pod breaks team analytics's "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.executor_cores: the executor pod breaks team analytics's "
             r"LimitRange: container spark-kubernetes-executor needs cpu 64 cores > 32 cores \(quota\.max_container_cpu\)",
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executor_memory: 240g"),
-            r"^pipelines: (\d problems:\n)?team\.yaml: pipelines\[0\]\.jobs\[0\]: the executor pod breaks team analytics's "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.executor_memory: the executor pod breaks team analytics's "
             r"LimitRange: .* memory 336 GiB > 256 GiB \(quota\.max_container_memory_gib\)",
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", driver_cores: 32"),
-            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]: the driver pod needs cpu 32\.1 cores > 15\.49 cores on "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.driver_cores: the driver pod needs cpu 32\.1 cores > 15\.49 cores on "
             r"the largest spark-driver node "
             r"\(m7g\.4xlarge\); make it smaller or allow larger karpenter\.driver\.instance_sizes$",
         ),
         (
             _one_job("analytics", "pyspark-analytics", "emr-7.12.0-latest", ", executors: 200, executor_cores: 4"),
-            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]: its pods together need requests\.cpu 821\.3 cores but "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.executors: its pods together need requests\.cpu 821\.3 cores but "
             r"team analytics's quota allows 400 cores \(quota\.cpu\); lower executors or raise the team's quota$",
         ),
         (
@@ -347,7 +347,7 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
                 "emr-7.12.0-latest",
                 ", spark_conf: {spark.executor.memoryOverhead: lots}",
             ),
-            r"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]\.spark_conf: spark\.executor\.memoryOverhead: 'lots' "
+            r"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.spark_conf: spark\.executor\.memoryOverhead: 'lots' "
             r"is not a size",
         ),
         # Settings that would take the job's pods out of the team's pod templates and namespace.
@@ -356,7 +356,7 @@ def _one_job(team: str, job_type: str, release: str, extra: str = "") -> str:
                 _one_job(
                     "analytics", "pyspark-analytics", "emr-7.12.0-latest", f", spark_conf: {{'{key}': '{value}'}}"
                 ),
-                rf"^pipelines: team\.yaml: pipelines\[0\]\.jobs\[0\]\.spark_conf: job 'a' sets '{re.escape(key)}', which {why}",
+                rf"^\S*/team\.yaml: pipelines\[0\]\.jobs\[0\]\.spark_conf: job 'a' sets '{re.escape(key)}', which {why}",
             )
             for key, value, why in (
                 ("spark.kubernetes.executor.volumes.hostPath.node.mount.path", "/host", "mounts a volume"),
@@ -405,25 +405,51 @@ def test_a_pipelines_file_with_several_mistakes_reports_them_all_in_one_run(tmp_
     config = replace(sandbox_config(), orchestration=OrchestrationConfig(pipelines_dir=str(tmp_path)))
     with pytest.raises(ConfigError) as error:
         check_pipelines(config)
-    lines = str(error.value).splitlines()
-    # The files' own mistakes come first (the model reads every file before checking the platform).
-    assert lines[0] == "pipelines: 2 problems:"
-    assert lines[1].startswith("ingestion.yaml: pipelines[0].schedule: 'often' is not hourly")
-    assert lines[2].startswith("ingestion.yaml: pipelines[0].jobs[0].executors: 0 must be an integer from 1")
-    config_ok = tmp_path / "ok"
-    config_ok.mkdir()
-    (config_ok / "analytics.yaml").write_text((tmp_path / "analytics.yaml").read_text())
-    with pytest.raises(ConfigError) as error:
-        check_pipelines(replace(sandbox_config(), orchestration=OrchestrationConfig(pipelines_dir=str(config_ok))))
-    lines = str(error.value).splitlines()
-    assert lines[0] == "pipelines: 5 problems:"
-    assert "analytics.yaml: pipelines[0].jobs[0]: the executor pod breaks team analytics's LimitRange" in lines[1]
-    assert "cpu 48 cores > 32 cores (quota.max_container_cpu)" in lines[1]
-    assert "analytics.yaml: pipelines[0].jobs[1]: the executor pod breaks" in lines[2]
-    assert "GiB > 256 GiB (quota.max_container_memory_gib)" in lines[2]
-    assert lines[3].startswith(
-        "analytics.yaml: pipelines[0].jobs[1]: the executor pod needs memory 588.5 GiB > 465.2 GiB"
+    lines = [line.removeprefix(f"{tmp_path}/") for line in str(error.value).splitlines()]
+    # The files' own mistakes first, then the platform's checks of every job that could be read:
+    # the bad schedule of ingestion's pipeline does not hide analytics' jobs, all in one run.
+    assert len(lines) == 7
+    assert lines[0].startswith("ingestion.yaml: pipelines[0].schedule: 'often' is not hourly")
+    assert lines[1].startswith("ingestion.yaml: pipelines[0].jobs[0].executors: 0 must be an integer from 1")
+    assert lines[2].startswith("analytics.yaml: pipelines[0].jobs[0].executor_cores: the executor pod breaks team")
+    assert "cpu 48 cores > 32 cores (quota.max_container_cpu)" in lines[2]
+    assert lines[3].startswith("analytics.yaml: pipelines[0].jobs[1].executor_memory: the executor pod breaks")
+    assert "GiB > 256 GiB (quota.max_container_memory_gib)" in lines[3]
+    assert lines[4].startswith(
+        "analytics.yaml: pipelines[0].jobs[1].executor_memory: the executor pod needs memory 588.5 GiB > 465.2 GiB"
     )
-    assert lines[4].startswith("analytics.yaml: pipelines[0].jobs[2].release_label: emr-7.11.0-latest is not among")
-    assert lines[4].endswith("use one of them or add it to teams[0].release_labels")
-    assert lines[5].startswith("analytics.yaml: pipelines[0].jobs[2].job_type: no pyspark-analytics image is built")
+    assert lines[5].startswith("analytics.yaml: pipelines[0].jobs[2].release_label: emr-7.11.0-latest is not among")
+    assert lines[5].endswith("use one of them or add it to teams[0].release_labels")
+    assert lines[6].startswith("analytics.yaml: pipelines[0].jobs[2].job_type: no pyspark-analytics image is built")
+
+
+def test_a_pipeline_with_a_file_level_mistake_still_has_its_jobs_checked(tmp_path):
+    (tmp_path / "analytics.yaml").write_text(
+        "team: analytics\npipelines:\n  - id: p\n    schedule: often\n    hour: 25\n    jobs:\n"
+        "      - {id: a, entry_point: a.py, job_type: pyspark-analytics, release_label: emr-7.12.0-latest,"
+        " executor_cores: 48, depends_on: [b]}\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        check_pipelines(replace(sandbox_config(), orchestration=OrchestrationConfig(pipelines_dir=str(tmp_path))))
+    fields = [line.split(": ")[1] for line in str(error.value).splitlines()]
+    assert fields == [
+        "pipelines[0].schedule",
+        "pipelines[0].hour",
+        "pipelines[0].jobs[0].depends_on",
+        "pipelines[0].jobs[0].executor_cores",
+    ]
+    assert "'b' is not another job of this pipeline (its other jobs: none)" in str(error.value)
+
+
+def test_the_scheduling_page_shows_the_errors_synth_prints_for_its_example_file(tmp_path):
+    page = (ROOT / "docs" / "scheduling.md").read_text()
+    section = page.split("**Refused at synth, every problem in one run.**")[1]
+    example = section.split("```yaml\n")[1].split("```")[0]
+    shown = section.split("\n```\n")[2].splitlines()  # the block after the yaml one
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "analytics.yaml").write_text(example)
+    orchestration = OrchestrationConfig(pipelines_dir=str(tmp_path / "pipelines"))
+    with pytest.raises(ConfigError) as error:
+        check_pipelines(replace(sandbox_config(), orchestration=orchestration))
+    printed = [line.removeprefix(f"{tmp_path}/") for line in str(error.value).splitlines()]
+    assert shown == [f"error: invalid platform configuration, {len(printed)} problems:", *printed]

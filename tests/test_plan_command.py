@@ -56,15 +56,21 @@ def test_check_fails_when_the_staggered_day_overflows_the_pod_address_space(tmp_
     assert any(line.startswith("problem: pod IPs: eu-west-1") for line in errors)
 
 
-def test_a_bad_configuration_exits_2_with_one_line_naming_the_field(tmp_path, capsys):
+def test_a_bad_configuration_exits_2_with_a_line_per_problem_naming_the_file_and_field(tmp_path, capsys):
     path = tmp_path / "platform.yaml"
     environment = {"region": "eu-west-1", "availability_zones": ["eu-west-1a", "eu-west-1b"]}
     path.write_text(
         yaml.safe_dump({"name_prefix": "x", "environment": environment, "network": {"pod_cidr": "10.0.0.0/16"}})
     )
     assert main(["--config", str(path), "--out", str(tmp_path / "out"), "--no-charts"]) == 2
-    (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("error: network.pod_cidr: 10.0.0.0/16 must be inside 100.64.0.0/10")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith(f"error: {path}: network.pod_cidr: 10.0.0.0/16 must be inside 100.64.0.0/10")
+    assert [line.split(": ")[2] for line in lines] == [
+        "network.pod_cidr",
+        "network.pod_cidr",  # it also overlaps the VPC
+        "name_prefix",
+        "cluster.admin_role",
+    ]
 
 
 PRODUCT = {

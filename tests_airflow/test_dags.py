@@ -212,6 +212,24 @@ def _job(job_id: str, **extra) -> dict:
         ({"id": "p", "jobs": [_job("a", executorz=3)]}, r"unknown field 'executorz'"),
         ({"id": "p", "schedule": "every day", "jobs": [_job("a")]}, r"schedule: 'every day' is not hourly"),
         ({"id": "p", "jobs": [_job("a", main_class="org example")]}, r"main_class: 'org example' is not a Java class"),
+        # A bad hour once reached the cron expression and broke the DAG at parse time in Airflow.
+        (
+            {"id": "p", "hour": 25, "jobs": [_job("a")]},
+            r"^t\.yaml: pipelines\[0\]\.hour: 25 must be an integer from 0 to 23",
+        ),
+        ({"id": "p", "hour": "3", "jobs": [_job("a")]}, r"pipelines\[0\]\.hour: '3' must be an integer"),
+        (
+            {"id": "p", "retries": -1, "jobs": [_job("a")]},
+            r"pipelines\[0\]\.retries: -1 must be an integer of 0 or more",
+        ),
+        (
+            {"id": "p", "deferrable": "yes", "jobs": [_job("a")]},
+            r"pipelines\[0\]\.deferrable: 'yes' must be true or false",
+        ),
+        (
+            {"id": "p", "jobs": [_job("a", depends_on=["z"]), _job("b")]},
+            r"'z' is not another job .*\(its other jobs: b\)",
+        ),
     ],
 )
 def test_bad_pipeline_definitions_fail_with_the_file_and_field_named(pipeline, message):

@@ -8,7 +8,7 @@ from dataclasses import field
 from pydantic import StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
-from spark_platform.config.errors import MODEL_CONFIG, check_retention, fail, parse_cidr
+from spark_platform.config.errors import MODEL_CONFIG, check, check_retention, fail, parse_cidr
 from spark_platform.kubernetes_versions import KUBERNETES_VERSION_PINS
 
 # Kubernetes versions a new cluster may use, checked 2026-11-22: in EKS standard support (EKS user
@@ -109,31 +109,32 @@ class ClusterConfig:
     14, 30, 60, 90, ... 3653). The log group is kept by ``cdk destroy``."""
 
     def __post_init__(self) -> None:
-        if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
-            version = self.kubernetes_version
-            why = REFUSED_KUBERNETES_VERSIONS.get(version, "is not supported")
-            if _minor(version) > _minor(KARPENTER_MAX_KUBERNETES):
-                why = f"is newer than Karpenter 1.14 supports ({KARPENTER_MAX_KUBERNETES})"
-            fail(
-                "cluster.kubernetes_version",
-                f"{version!r} {why}; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
-            )
-        for index, cidr in enumerate(self.endpoint_public_cidrs):
-            network = parse_cidr(f"cluster.endpoint_public_cidrs[{index}]", cidr)
-            if network.prefixlen == 0:
+        with check():  # one group: every_problem reports the other sections too
+            if self.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
+                version = self.kubernetes_version
+                why = REFUSED_KUBERNETES_VERSIONS.get(version, "is not supported")
+                if _minor(version) > _minor(KARPENTER_MAX_KUBERNETES):
+                    why = f"is newer than Karpenter 1.14 supports ({KARPENTER_MAX_KUBERNETES})"
                 fail(
-                    f"cluster.endpoint_public_cidrs[{index}]",
-                    "0.0.0.0/0 opens the API server to the internet; list your egress CIDRs or leave empty for a private endpoint",
+                    "cluster.kubernetes_version",
+                    f"{version!r} {why}; use one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}",
                 )
-        for index, arn in enumerate(self.admin_role_arns):
-            if not _ROLE_ARN.match(arn):
-                fail(
-                    f"cluster.admin_role_arns[{index}]",
-                    f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
-                )
-        if not 0 <= self.warm_prefix_target <= 16:
-            fail("cluster.warm_prefix_target", f"{self.warm_prefix_target} must be between 0 and 16")
-        check_retention("cluster.control_plane_log_retention_days", self.control_plane_log_retention_days)
+            for index, cidr in enumerate(self.endpoint_public_cidrs):
+                network = parse_cidr(f"cluster.endpoint_public_cidrs[{index}]", cidr)
+                if network.prefixlen == 0:
+                    fail(
+                        f"cluster.endpoint_public_cidrs[{index}]",
+                        "0.0.0.0/0 opens the API server to the internet; list your egress CIDRs or leave empty for a private endpoint",
+                    )
+            for index, arn in enumerate(self.admin_role_arns):
+                if not _ROLE_ARN.match(arn):
+                    fail(
+                        f"cluster.admin_role_arns[{index}]",
+                        f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+                    )
+            if not 0 <= self.warm_prefix_target <= 16:
+                fail("cluster.warm_prefix_target", f"{self.warm_prefix_target} must be between 0 and 16")
+            check_retention("cluster.control_plane_log_retention_days", self.control_plane_log_retention_days)
 
 
 @dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
@@ -153,17 +154,20 @@ class SystemNodesConfig:
     """Root volume of each system node in GiB. Between 20 and 1000."""
 
     def __post_init__(self) -> None:
-        if not self.instance_types:
-            fail("system_nodes.instance_types", "list at least one Graviton instance type, e.g. m7g.large")
-        for instance_type in self.instance_types:
-            if not GRAVITON_TYPE.match(instance_type):
+        with check():  # one group: every_problem reports the other sections too
+            if not self.instance_types:
+                fail("system_nodes.instance_types", "list at least one Graviton instance type, e.g. m7g.large")
+            for instance_type in self.instance_types:
+                if not GRAVITON_TYPE.match(instance_type):
+                    fail(
+                        "system_nodes.instance_types",
+                        f"{instance_type!r} is not a Graviton (arm64) type such as m7g.large",
+                    )
+            if not 1 <= self.min_size <= self.desired_size <= self.max_size:
                 fail(
-                    "system_nodes.instance_types", f"{instance_type!r} is not a Graviton (arm64) type such as m7g.large"
+                    "system_nodes",
+                    f"sizes must satisfy 1 <= min_size ({self.min_size}) <= desired_size ({self.desired_size}) "
+                    f"<= max_size ({self.max_size})",
                 )
-        if not 1 <= self.min_size <= self.desired_size <= self.max_size:
-            fail(
-                "system_nodes",
-                f"sizes must satisfy 1 <= min_size ({self.min_size}) <= desired_size ({self.desired_size}) <= max_size ({self.max_size})",
-            )
-        if not 20 <= self.disk_size_gib <= 1000:
-            fail("system_nodes.disk_size_gib", f"{self.disk_size_gib} must be between 20 and 1000")
+            if not 20 <= self.disk_size_gib <= 1000:
+                fail("system_nodes.disk_size_gib", f"{self.disk_size_gib} must be between 20 and 1000")

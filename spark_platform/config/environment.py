@@ -9,7 +9,7 @@ import re
 from pydantic import StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
-from spark_platform.config.errors import MODEL_CONFIG, check_retention, fail, parse_cidr
+from spark_platform.config.errors import MODEL_CONFIG, check, check_retention, fail, parse_cidr
 from spark_platform.config.regions import SUPPORTED_REGIONS
 
 # Interface endpoints that pay for themselves on a Spark platform: image pulls (ECR), the
@@ -52,27 +52,28 @@ class EnvironmentConfig:
     ``AWS::AccountId``); set it to have admin principal ARNs checked against it."""
 
     def __post_init__(self) -> None:
-        if self.account is not None and not _ACCOUNT.match(self.account):
-            fail("environment.account", f"{self.account!r} is not a 12-digit AWS account id")
-        if self.region not in SUPPORTED_REGIONS:
-            fail(
-                "environment.region",
-                f"{self.region!r} is not a Region with EKS, EMR on EKS and MWAA; "
-                f"use one of {', '.join(sorted(SUPPORTED_REGIONS))}",
-            )
-        if len(self.availability_zones) < 2:
-            fail(
-                "environment.availability_zones",
-                f"{len(self.availability_zones)} given; EKS needs at least 2 (3 recommended)",
-            )
-        if len(set(self.availability_zones)) != len(self.availability_zones):
-            fail("environment.availability_zones", "lists the same zone twice")
-        for zone in self.availability_zones:
-            if not re.fullmatch(re.escape(self.region) + r"[a-z]", zone):
+        with check():  # one group: every_problem reports the other sections too
+            if self.account is not None and not _ACCOUNT.match(self.account):
+                fail("environment.account", f"{self.account!r} is not a 12-digit AWS account id")
+            if self.region not in SUPPORTED_REGIONS:
+                fail(
+                    "environment.region",
+                    f"{self.region!r} is not a Region with EKS, EMR on EKS and MWAA; "
+                    f"use one of {', '.join(sorted(SUPPORTED_REGIONS))}",
+                )
+            if len(self.availability_zones) < 2:
                 fail(
                     "environment.availability_zones",
-                    f"{zone!r} is not a zone of {self.region} (expected e.g. {self.region}a)",
+                    f"{len(self.availability_zones)} given; EKS needs at least 2 (3 recommended)",
                 )
+            if len(set(self.availability_zones)) != len(self.availability_zones):
+                fail("environment.availability_zones", "lists the same zone twice")
+            for zone in self.availability_zones:
+                if not re.fullmatch(re.escape(self.region) + r"[a-z]", zone):
+                    fail(
+                        "environment.availability_zones",
+                        f"{zone!r} is not a zone of {self.region} (expected e.g. {self.region}a)",
+                    )
 
 
 @dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
@@ -99,35 +100,39 @@ class NetworkConfig:
     ``cdk destroy``."""
 
     def __post_init__(self) -> None:
-        vpc = parse_cidr("network.vpc_cidr", self.vpc_cidr)
-        pods = parse_cidr("network.pod_cidr", self.pod_cidr)
-        services = parse_cidr("network.service_cidr", self.service_cidr)
-        if not any(vpc.subnet_of(parent) for parent in PRIVATE_PARENTS):
-            fail("network.vpc_cidr", f"{vpc} is not inside an RFC 1918 private range")
-        if not 16 <= vpc.prefixlen <= 20:
-            fail("network.vpc_cidr", f"{vpc} must be between /16 and /20 (VPC limit and room for node subnets)")
-        if not any(pods.subnet_of(parent) for parent in POD_CIDR_PARENTS):
-            fail(
-                "network.pod_cidr",
-                f"{pods} must be inside 100.64.0.0/10 or 198.19.0.0/16 (non-routable pod space)",
-            )
-        if not 16 <= pods.prefixlen <= 20:
-            fail("network.pod_cidr", f"{pods} must be between /16 and /20")
-        if not any(services.subnet_of(parent) for parent in PRIVATE_PARENTS):
-            fail("network.service_cidr", f"{services} must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
-        if not 12 <= services.prefixlen <= 24:
-            fail("network.service_cidr", f"{services} must be between /12 and /24")
-        for name, other in (("network.vpc_cidr", vpc), ("network.pod_cidr", pods)):
-            if services.overlaps(other):
-                fail("network.service_cidr", f"{services} overlaps {name} {other}; pick a disjoint block")
-        if pods.overlaps(vpc):
-            fail("network.pod_cidr", f"{pods} overlaps network.vpc_cidr {vpc}; pick a disjoint block")
-        if self.nat_gateways is not None and self.nat_gateways < 1:
-            fail("network.nat_gateways", f"{self.nat_gateways} given; private nodes need at least 1")
-        for service in self.interface_endpoints:
-            if service not in KNOWN_INTERFACE_ENDPOINTS:
-                fail("network.interface_endpoints", f"{service!r} is not one of {', '.join(KNOWN_INTERFACE_ENDPOINTS)}")
-        check_retention("network.flow_log_retention_days", self.flow_log_retention_days)
+        with check():  # one group: every_problem reports the other sections too
+            vpc = parse_cidr("network.vpc_cidr", self.vpc_cidr)
+            pods = parse_cidr("network.pod_cidr", self.pod_cidr)
+            services = parse_cidr("network.service_cidr", self.service_cidr)
+            if not any(vpc.subnet_of(parent) for parent in PRIVATE_PARENTS):
+                fail("network.vpc_cidr", f"{vpc} is not inside an RFC 1918 private range")
+            if not 16 <= vpc.prefixlen <= 20:
+                fail("network.vpc_cidr", f"{vpc} must be between /16 and /20 (VPC limit and room for node subnets)")
+            if not any(pods.subnet_of(parent) for parent in POD_CIDR_PARENTS):
+                fail(
+                    "network.pod_cidr",
+                    f"{pods} must be inside 100.64.0.0/10 or 198.19.0.0/16 (non-routable pod space)",
+                )
+            if not 16 <= pods.prefixlen <= 20:
+                fail("network.pod_cidr", f"{pods} must be between /16 and /20")
+            if not any(services.subnet_of(parent) for parent in PRIVATE_PARENTS):
+                fail("network.service_cidr", f"{services} must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+            if not 12 <= services.prefixlen <= 24:
+                fail("network.service_cidr", f"{services} must be between /12 and /24")
+            for name, other in (("network.vpc_cidr", vpc), ("network.pod_cidr", pods)):
+                if services.overlaps(other):
+                    fail("network.service_cidr", f"{services} overlaps {name} {other}; pick a disjoint block")
+            if pods.overlaps(vpc):
+                fail("network.pod_cidr", f"{pods} overlaps network.vpc_cidr {vpc}; pick a disjoint block")
+            if self.nat_gateways is not None and self.nat_gateways < 1:
+                fail("network.nat_gateways", f"{self.nat_gateways} given; private nodes need at least 1")
+            for service in self.interface_endpoints:
+                if service not in KNOWN_INTERFACE_ENDPOINTS:
+                    fail(
+                        "network.interface_endpoints",
+                        f"{service!r} is not one of {', '.join(KNOWN_INTERFACE_ENDPOINTS)}",
+                    )
+            check_retention("network.flow_log_retention_days", self.flow_log_retention_days)
 
     def pod_subnet_cidrs(self, zone_count: int) -> list[str]:
         """The pod address space split into equal blocks, one per availability zone."""

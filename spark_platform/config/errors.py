@@ -2,7 +2,11 @@
 
 Every invalid setting stops synth with one line that names the field path (``teams[2].quota.cpu``),
 the bad value and what is allowed. pydantic checks the types and the shape (unknown and missing
-fields); the models' own checks raise ConfigError with the path themselves.
+fields); the models' own checks report through ``fail`` with the path themselves.
+
+Reading a file (``from_mapping``) collects every problem and reports them together
+(``every_problem``), so a configuration with five mistakes takes one run, not five. pydantic
+finds every type and shape problem first; the models' checks run on what could be built.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 import ipaddress
 import re
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from pydantic import ConfigDict, ValidationError
 
@@ -35,15 +42,64 @@ class ConfigError(Exception):
     """
 
 
-def fail(field_path: str, message: str) -> typing.NoReturn:
-    raise ConfigError(f"{field_path}: {message}")
+# The problems found so far while every_problem() collects; None: the first problem raises.
+_PROBLEMS: ContextVar[list[str] | None] = ContextVar("config_problems", default=None)
+
+
+def fail(field_path: str, message: str) -> None:
+    """Report an invalid setting: raise ConfigError, or inside ``every_problem`` record it and let
+    the checks go on (code after a ``fail`` must not rely on it stopping)."""
+    problem = f"{field_path}: {message}"
+    problems = _PROBLEMS.get()
+    if problems is None:
+        raise ConfigError(problem)
+    if problem not in problems:
+        problems.append(problem)
+
+
+def _record(error: ConfigError, problems: list[str]) -> None:
+    problems.extend(line for line in str(error).splitlines() if line not in problems)
+
+
+@contextmanager
+def every_problem() -> Iterator[list[str]]:
+    """Collect every problem reported inside; at the end raise one ConfigError, a line each."""
+    problems: list[str] = []
+    token = _PROBLEMS.set(problems)
+    try:
+        with check():
+            yield problems
+    finally:
+        _PROBLEMS.reset(token)
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+@contextmanager
+def check() -> Iterator[None]:
+    """One group of checks: inside ``every_problem`` a ConfigError raised here is recorded and only
+    this group stops. So does a crash once a problem is recorded: a check tripping over a value
+    already reported (an unparsable CIDR) adds nothing. Without one, a crash is a bug and raises."""
+    problems = _PROBLEMS.get()
+    if problems is None:
+        yield
+        return
+    try:
+        yield
+    except ConfigError as error:
+        _record(error, problems)
+    except Exception:
+        if not problems:
+            raise
 
 
 def parse_cidr(field_path: str, value: str) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(value, strict=True)
     except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError, TypeError):
-        fail(field_path, f"{value!r} is not an IPv4 network in CIDR notation (e.g. 10.0.0.0/16)")
+        raise ConfigError(
+            f"{field_path}: {value!r} is not an IPv4 network in CIDR notation (e.g. 10.0.0.0/16)"
+        ) from None
 
 
 def check_retention(field_path: str, days: int) -> None:
@@ -78,10 +134,10 @@ def _is_union_branch(part: str | int) -> bool:
     return isinstance(part, str) and (part in _TYPE_BRANCHES or part[:1].isupper())
 
 
-def config_error(
+def config_errors(
     error: ValidationError, allowed_fields: typing.Callable[[tuple[str | int, ...]], list[str]]
-) -> ConfigError:
-    """The first of pydantic's errors, in the platform's one-line form.
+) -> list[str]:
+    """Every one of pydantic's errors, in the platform's one-line form.
 
     A field that takes a string or a mapping (an S3 location with its key) is a union: pydantic
     reports each branch. The branch the input's shape chose is the one to report, so the other
@@ -90,14 +146,22 @@ def config_error(
     """
     errors = error.errors(include_url=False)
     chosen = [e for e in errors if not (e["type"].endswith("_type") and _is_union_branch(e["loc"][-1]))]
-    first = (chosen or errors)[0]
-    location = tuple(part for part in first["loc"] if not _is_union_branch(part))
-    kind, value = first["type"], first.get("input")
+    lines: list[str] = []
+    for one in chosen or errors[:1]:
+        line = _line(one, allowed_fields)
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _line(error: typing.Any, allowed_fields: typing.Callable[[tuple[str | int, ...]], list[str]]) -> str:
+    location = tuple(part for part in error["loc"] if not _is_union_branch(part))
+    kind, value = error["type"], error.get("input")
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         allowed = ", ".join(allowed_fields(location[:-1]))
-        return ConfigError(f"{_parent(location)}: unknown field {location[-1]!r}; allowed: {allowed}")
+        return f"{_parent(location)}: unknown field {location[-1]!r}; allowed: {allowed}"
     if kind == "missing":
-        return ConfigError(f"{_parent(location)}: missing required field {location[-1]!r}")
+        return f"{_parent(location)}: missing required field {location[-1]!r}"
     messages = {
         "int_type": f"expected an integer, got {value!r}",
         "int_from_float": f"expected an integer, got {value!r}",
@@ -110,8 +174,8 @@ def config_error(
         "dataclass_args_type": f"expected a mapping, got {type(value).__name__}",
         "model_type": f"expected a mapping, got {type(value).__name__}",
     }
-    message = messages.get(kind, first["msg"])
+    message = messages.get(kind, error["msg"])
     if kind == "string_type" and location and location[0] == "tags":
         message = messages["dict_type"]
         location = location[:1]
-    return ConfigError(f"{field_path(location)}: {message}")
+    return f"{field_path(location)}: {message}"

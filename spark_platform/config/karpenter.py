@@ -8,7 +8,7 @@ from dataclasses import field
 from pydantic import StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
-from spark_platform.config.errors import MODEL_CONFIG, check_duration, fail
+from spark_platform.config.errors import MODEL_CONFIG, check, check_duration, fail
 
 _AMI_ALIAS = re.compile(r"^(al2023|bottlerocket)@(latest|v[0-9][0-9.]*)$")
 _CHART_VERSION = re.compile(r"^1\.14\.[0-9]+$")
@@ -136,28 +136,30 @@ class KarpenterConfig:
     only those; the rest keep the pool's defaults below."""
 
     def __post_init__(self) -> None:
-        if not _CHART_VERSION.match(self.chart_version):
-            fail(
-                "karpenter.chart_version",
-                f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)",
-            )
-        if self.ami_alias is not None and not _AMI_ALIAS.match(self.ami_alias):
-            fail(
-                "karpenter.ami_alias",
-                f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>",
-            )
-        if not 20 <= self.root_volume_gib <= 16000:
-            fail("karpenter.root_volume_gib", f"{self.root_volume_gib} must be between 20 and 16000")
-        if self.imds_hop_limit not in (1, 2):
-            fail(
-                "karpenter.imds_hop_limit", f"{self.imds_hop_limit} must be 1 (pods blocked) or 2 (pods may reach IMDS)"
-            )
-        if not 10 <= self.max_pods <= 737:
-            fail("karpenter.max_pods", f"{self.max_pods} must be between 10 and 737")
-        self.driver.validate("karpenter.driver", arm64=True)
-        self.executor.validate("karpenter.executor", arm64=True)
-        if tuple(self.driver.capacity_types) != ("on-demand",):
-            fail(
-                "karpenter.driver.capacity_types",
-                f"{list(self.driver.capacity_types)}: drivers must run on on-demand only; a reclaimed spot node kills the whole job",
-            )
+        with check():  # one group: every_problem reports the other sections too
+            if not _CHART_VERSION.match(self.chart_version):
+                fail(
+                    "karpenter.chart_version",
+                    f"{self.chart_version!r} is not a 1.14.x release (the CRD schemas tested here)",
+                )
+            if self.ami_alias is not None and not _AMI_ALIAS.match(self.ami_alias):
+                fail(
+                    "karpenter.ami_alias",
+                    f"{self.ami_alias!r} must be al2023@<version|latest> or bottlerocket@<version|latest>",
+                )
+            if not 20 <= self.root_volume_gib <= 16000:
+                fail("karpenter.root_volume_gib", f"{self.root_volume_gib} must be between 20 and 16000")
+            if self.imds_hop_limit not in (1, 2):
+                fail(
+                    "karpenter.imds_hop_limit",
+                    f"{self.imds_hop_limit} must be 1 (pods blocked) or 2 (pods may reach IMDS)",
+                )
+            if not 10 <= self.max_pods <= 737:
+                fail("karpenter.max_pods", f"{self.max_pods} must be between 10 and 737")
+            self.driver.validate("karpenter.driver", arm64=True)
+            self.executor.validate("karpenter.executor", arm64=True)
+            if tuple(self.driver.capacity_types) != ("on-demand",):
+                fail(
+                    "karpenter.driver.capacity_types",
+                    f"{list(self.driver.capacity_types)}: drivers must run on on-demand only; a reclaimed spot node kills the whole job",
+                )

@@ -78,4 +78,8 @@ def load_config(path: str | Path | None) -> PlatformConfig:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"config: {file} is not valid YAML{where}") from None
-    return from_mapping(data or {})
+    try:
+        return from_mapping(data or {})
+    except ConfigError as error:
+        # Each problem names the file too: "my-platform.yaml: teams[0].quota.cpu: ...".
+        raise ConfigError("\n".join(f"{file}: {line}" for line in str(error).splitlines())) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import StrictBool, StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
-from spark_platform.config.errors import MODEL_CONFIG, fail, parse_cidr
+from spark_platform.config.errors import MODEL_CONFIG, check, fail, parse_cidr
 from spark_platform.orchestration.mwaa_versions import (
     DEFAULT_AIRFLOW_VERSION,
     MWAA_AIRFLOW,
@@ -59,38 +59,43 @@ class OrchestrationConfig:
     ERROR, WARNING, INFO or DEBUG."""
 
     def __post_init__(self) -> None:
-        if error := airflow_version_error(self.airflow_version):
-            fail("orchestration.airflow_version", error)
-        if self.environment_class not in MWAA_ENVIRONMENT_CLASSES:
-            fail(
-                "orchestration.environment_class",
-                f"{self.environment_class!r} is not one of {', '.join(MWAA_ENVIRONMENT_CLASSES)}",
-            )
-        if not 1 <= self.min_workers <= self.max_workers <= 25:
-            fail(
-                "orchestration",
-                f"workers must satisfy 1 <= min_workers ({self.min_workers}) <= max_workers ({self.max_workers}) <= 25",
-            )
-        micro = self.environment_class == "mw1.micro"
-        if micro and (self.schedulers != 1 or self.max_workers != 1):
-            fail(
-                "orchestration", "mw1.micro runs exactly 1 scheduler and 1 worker; set schedulers and max_workers to 1"
-            )
-        if not micro and not 2 <= self.schedulers <= 5:
-            fail("orchestration.schedulers", f"{self.schedulers} must be between 2 and 5 for {self.environment_class}")
-        if self.webserver_access_mode not in ("PRIVATE_ONLY", "PUBLIC_ONLY"):
-            fail(
-                "orchestration.webserver_access_mode",
-                f"{self.webserver_access_mode!r} must be PRIVATE_ONLY or PUBLIC_ONLY",
-            )
-        for index, cidr in enumerate(self.webserver_allowed_cidrs):
-            if parse_cidr(f"orchestration.webserver_allowed_cidrs[{index}]", cidr).prefixlen == 0:
+        with check():  # one group: every_problem reports the other sections too
+            if error := airflow_version_error(self.airflow_version):
+                fail("orchestration.airflow_version", error)
+            if self.environment_class not in MWAA_ENVIRONMENT_CLASSES:
                 fail(
-                    f"orchestration.webserver_allowed_cidrs[{index}]",
-                    "0.0.0.0/0 is not allowed; list the CIDRs of your users",
+                    "orchestration.environment_class",
+                    f"{self.environment_class!r} is not one of {', '.join(MWAA_ENVIRONMENT_CLASSES)}",
                 )
-        if self.log_level not in MWAA_LOG_LEVELS:
-            fail("orchestration.log_level", f"{self.log_level!r} is not one of {', '.join(MWAA_LOG_LEVELS)}")
+            if not 1 <= self.min_workers <= self.max_workers <= 25:
+                fail(
+                    "orchestration",
+                    f"workers must satisfy 1 <= min_workers ({self.min_workers}) <= max_workers ({self.max_workers}) <= 25",
+                )
+            micro = self.environment_class == "mw1.micro"
+            if micro and (self.schedulers != 1 or self.max_workers != 1):
+                fail(
+                    "orchestration",
+                    "mw1.micro runs exactly 1 scheduler and 1 worker; set schedulers and max_workers to 1",
+                )
+            if not micro and not 2 <= self.schedulers <= 5:
+                fail(
+                    "orchestration.schedulers",
+                    f"{self.schedulers} must be between 2 and 5 for {self.environment_class}",
+                )
+            if self.webserver_access_mode not in ("PRIVATE_ONLY", "PUBLIC_ONLY"):
+                fail(
+                    "orchestration.webserver_access_mode",
+                    f"{self.webserver_access_mode!r} must be PRIVATE_ONLY or PUBLIC_ONLY",
+                )
+            for index, cidr in enumerate(self.webserver_allowed_cidrs):
+                if parse_cidr(f"orchestration.webserver_allowed_cidrs[{index}]", cidr).prefixlen == 0:
+                    fail(
+                        f"orchestration.webserver_allowed_cidrs[{index}]",
+                        "0.0.0.0/0 is not allowed; list the CIDRs of your users",
+                    )
+            if self.log_level not in MWAA_LOG_LEVELS:
+                fail("orchestration.log_level", f"{self.log_level!r} is not one of {', '.join(MWAA_LOG_LEVELS)}")
 
     @property
     def python_version(self) -> str:

@@ -16,7 +16,7 @@ from pydantic.dataclasses import dataclass
 from spark_platform.config.alerts import ObservabilityConfig
 from spark_platform.config.cluster import ClusterConfig, SystemNodesConfig
 from spark_platform.config.environment import EnvironmentConfig, NetworkConfig
-from spark_platform.config.errors import MODEL_CONFIG, ConfigError, config_error, fail
+from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check, config_errors, every_problem, fail
 from spark_platform.config.images import ImageConfig, default_images
 from spark_platform.config.karpenter import KarpenterConfig
 from spark_platform.config.orchestration import OrchestrationConfig
@@ -76,19 +76,26 @@ class PlatformConfig:
         zones = len(self.environment.availability_zones)
         if self.network.nat_gateways is not None and self.network.nat_gateways > zones:
             fail("network.nat_gateways", f"{self.network.nat_gateways} exceeds the {zones} availability zones")
+        # Each group below stops alone: the rest still report when reading a file (every_problem).
         for index, image in enumerate(self.images):
-            image.validate(f"images[{index}]")
+            with check():
+                image.validate(f"images[{index}]")
         names = [image.job_type for image in self.images]
         if len(set(names)) != len(names):
             fail("images", "lists the same job type twice; put all its releases in one entry")
         for index, team in enumerate(self.teams):
-            team.validate(f"teams[{index}]", self.environment.region)
-        self.observability.validate(self.environment.region)
-        names = {team.name for team in self.teams}
+            with check():
+                team.validate(f"teams[{index}]", self.environment.region)
+        with check():
+            self.observability.validate(self.environment.region)
         for index, team in enumerate(self.teams):
+            others = sorted({other.name for other in self.teams} - {team.name})
             for other in team.read_team_data:
-                if other not in names or other == team.name:
-                    fail(f"teams[{index}].read_team_data", f"{other!r} is not another team; use names from teams")
+                if other not in others:
+                    fail(
+                        f"teams[{index}].read_team_data",
+                        f"{other!r} is not another team; the other teams are: {', '.join(others) or 'none'}",
+                    )
         databases = [database for team in self.teams for database in team.glue_databases]
         shared = sorted({database for database in databases if databases.count(database) > 1})
         if shared:
@@ -108,12 +115,15 @@ class PlatformConfig:
                         f"{self.karpenter.root_volume_gib} GiB node disk leaves for pods next to images; lower it or raise "
                         "karpenter.root_volume_gib",
                     )
-        check_placement(self.teams, self.tenancy.teams_per_stack or MAX_TEAMS_PER_STACK)
+        with check():
+            check_placement(self.teams, self.tenancy.teams_per_stack or MAX_TEAMS_PER_STACK)
         if self.environment.region not in EMR_BASE_IMAGE_ACCOUNTS:
             fail("environment.region", f"{self.environment.region!r} has no EMR on EKS base image registry")
-        if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
-            fail("environment.availability_zones", "more zones than network.pod_cidr can be split into")
-        self.cluster.admin_role.validate("cluster.admin_role", self.environment.account)
+        with check():
+            if zones > 2 ** (24 - ipaddress.IPv4Network(self.network.pod_cidr).prefixlen):
+                fail("environment.availability_zones", "more zones than network.pod_cidr can be split into")
+        with check():
+            self.cluster.admin_role.validate("cluster.admin_role", self.environment.account)
         if not self.cluster.admin_role_arns and not self.cluster.admin_role.configured:
             fail(
                 "cluster.admin_role",
@@ -200,11 +210,13 @@ def from_mapping(data: Mapping[str, typing.Any]) -> PlatformConfig:
     (say the executor pool's families), as the defaults of that section, not of its class.
     """
     if not isinstance(data, Mapping):
-        fail("platform config", f"expected a mapping, got {type(data).__name__}")
-    try:
-        return _adapter().validate_python(with_section_defaults(PlatformConfig, data, ""))
-    except ValidationError as error:
-        raise config_error(error, allowed_fields) from None
+        raise ConfigError(f"platform config: expected a mapping, got {type(data).__name__}")
+    with every_problem() as problems:
+        try:
+            return _adapter().validate_python(with_section_defaults(PlatformConfig, data, ""))
+        except ValidationError as error:
+            problems.extend(line for line in config_errors(error, allowed_fields) if line not in problems)
+    raise AssertionError("unreachable: every_problem raises when a problem was found")
 
 
 def with_section_defaults(cls: type, data: typing.Any, path: str) -> typing.Any:

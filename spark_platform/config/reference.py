@@ -46,8 +46,10 @@ from those two and [examples/staging.yaml](../examples/staging.yaml) (a second e
   platform creates (one of the two).
 - **A section given in part keeps the defaults of the rest**: `karpenter: {executor:
   {capacity_types: [spot]}}` changes one field of the executor pool and keeps its families.
-- **Every problem is reported at synth time** with the field path (`teams[2].quota.cpu`), the
-  value, the limit and the fix; a misspelled field is an error, never ignored.
+- **Every problem is reported at synth time, all in one run**, a line each naming the file, the
+  field path (`teams[2].quota.cpu`), the value, the limit and the fix; a misspelled field is an
+  error, never ignored. Type and shape problems come first: the checks of a value need the file
+  to parse.
 - **Editors validate as you type** through the JSON Schema
   ([schemas/platform.schema.json](../schemas/platform.schema.json)) named in each example's first
   line; its hover texts are the descriptions below.

@@ -9,7 +9,7 @@ from pydantic import StrictInt, StrictStr
 from pydantic.dataclasses import dataclass
 
 from spark_platform.config.alerts import AlertsConfig
-from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check_retention, fail, parse_cidr
+from spark_platform.config.errors import MODEL_CONFIG, ConfigError, check, check_retention, fail, parse_cidr
 from spark_platform.config.images import DEFAULT_RELEASE_LABEL
 from spark_platform.emr_releases import ReleaseLabelError, parse_release_label, support_status
 
@@ -65,8 +65,18 @@ class QuotaConfig:
         for name in ("cpu", "memory_gib", "pods", "max_container_cpu", "max_container_memory_gib"):
             if getattr(self, name) < 1:
                 fail(f"{field_path}.{name}", f"{getattr(self, name)} must be positive")
-        if self.max_container_cpu > self.cpu or self.max_container_memory_gib > self.memory_gib:
-            fail(field_path, "a single container may not exceed the namespace quota (max_container_* > cpu/memory_gib)")
+        if self.max_container_cpu > self.cpu:
+            fail(
+                f"{field_path}.max_container_cpu",
+                f"{self.max_container_cpu} cores > cpu {self.cpu} cores: one container may not exceed the namespace's "
+                "quota; lower it or raise cpu",
+            )
+        if self.max_container_memory_gib > self.memory_gib:
+            fail(
+                f"{field_path}.max_container_memory_gib",
+                f"{self.max_container_memory_gib} GiB > memory_gib {self.memory_gib} GiB: one container may not exceed "
+                "the namespace's quota; lower it or raise memory_gib",
+            )
 
 
 @dataclass(frozen=True, kw_only=True, config=MODEL_CONFIG)
@@ -209,22 +219,24 @@ class TeamConfig:
         if not self.release_labels:
             fail(f"{field_path}.release_labels", "list at least one EMR release label, e.g. emr-7.12.0-latest")
         for index, label in enumerate(self.release_labels):
-            try:
-                support_status(label, field_path=f"{field_path}.release_labels[{index}]")
-            except ReleaseLabelError as error:
-                raise ConfigError(str(error)) from None
+            with check():
+                try:
+                    support_status(label, field_path=f"{field_path}.release_labels[{index}]")
+                except ReleaseLabelError as error:
+                    raise ConfigError(str(error)) from None
         if len(set(self.release_labels)) != len(self.release_labels):
             fail(f"{field_path}.release_labels", "lists the same release twice")
         if self.job_credentials not in JOB_CREDENTIALS:
             fail(
                 f"{field_path}.job_credentials", f"{self.job_credentials!r} is not one of {', '.join(JOB_CREDENTIALS)}"
             )
-        older = [label for label in self.release_labels if not parse_release_label(label).supports_pod_identity]
-        if self.job_credentials == "pod_identity" and older:
-            fail(
-                f"{field_path}.job_credentials",
-                f"pod_identity needs emr-7.3.0 or later, and {older[0]} is older; drop it or use irsa (or auto)",
-            )
+        with check():  # parsing a label reported above stops only this check
+            older = [label for label in self.release_labels if not parse_release_label(label).supports_pod_identity]
+            if self.job_credentials == "pod_identity" and older:
+                fail(
+                    f"{field_path}.job_credentials",
+                    f"pod_identity needs emr-7.3.0 or later, and {older[0]} is older; drop it or use irsa (or auto)",
+                )
         for kind in ("s3_read", "s3_write"):
             for index, location in enumerate(getattr(self, kind)):
                 if isinstance(location, S3Location):
@@ -240,7 +252,8 @@ class TeamConfig:
         if len(self.egress) > MAX_EGRESS_RULES:
             fail(f"{field_path}.egress", f"{len(self.egress)} rules; a team may have at most {MAX_EGRESS_RULES}")
         for index, rule in enumerate(self.egress):
-            rule.validate(f"{field_path}.egress[{index}]")
+            with check():
+                rule.validate(f"{field_path}.egress[{index}]")
         for name in ("driver_local_storage_gib", "executor_local_storage_gib"):
             if not 1 <= getattr(self, name) <= 10000:
                 fail(f"{field_path}.{name}", f"{getattr(self, name)} must be between 1 and 10000")

@@ -29,6 +29,13 @@ from spark_platform.config import ConfigError, NodePoolConfig
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
+
+
+def gib(size_bytes: float) -> str:
+    """Bytes in GiB, to a tenth, the way the settings are written: 256 GiB, 840.5 GiB."""
+    return f"{round(size_bytes / GIB, 1):g} GiB"
+
+
 ARM64_MEMORY_MIB = 64
 VM_MEMORY_OVERHEAD = 0.075
 EVICTION_MEMORY_MIB = 100
@@ -75,16 +82,19 @@ class Resources:
             and self.pods <= other.pods
         )
 
-    def short_of(self, other: Resources) -> list[str]:
-        """Which resources of ``self`` exceed ``other``, in words."""
+    def short_of(self, other: Resources) -> list[tuple[str, str]]:
+        """(resource, in words) of each resource of ``self`` that exceeds ``other``."""
         gaps = []
         if self.cpu_milli > other.cpu_milli:
-            gaps.append(f"cpu {self.cpu_milli / 1000:g} cores > {other.cpu_milli / 1000:g} cores")
+            gaps.append(("cpu", f"cpu {self.cpu_milli / 1000:g} cores > {other.cpu_milli / 1000:g} cores"))
         if self.memory_bytes > other.memory_bytes:
-            gaps.append(f"memory {self.memory_bytes / GIB:.1f} GiB > {other.memory_bytes / GIB:.1f} GiB")
+            gaps.append(("memory", f"memory {gib(self.memory_bytes)} > {gib(other.memory_bytes)}"))
         if self.ephemeral_bytes > other.ephemeral_bytes:
             gaps.append(
-                f"ephemeral-storage {self.ephemeral_bytes / GIB:.0f} GiB > {other.ephemeral_bytes / GIB:.0f} GiB"
+                (
+                    "ephemeral-storage",
+                    f"ephemeral-storage {self.ephemeral_bytes / GIB:.0f} GiB > {other.ephemeral_bytes / GIB:.0f} GiB",
+                )
             )
         return gaps
 
@@ -161,8 +171,9 @@ def pool_shapes(pool: NodePoolConfig, field_path: str) -> list[InstanceShape]:
     for family in pool.instance_families:
         if family not in known:
             raise ConfigError(
-                f"{field_path}.instance_families: {family!r} has no shape in spark_platform/jobs/instance_families.yaml; "
-                "add its memory per vCPU, largest size and NVMe there"
+                f"{field_path}.instance_families: {family!r} has no shape in spark_platform/jobs/instance_families.yaml "
+                f"(known: {', '.join(sorted(known))}); pick one of those or add its memory per vCPU, largest size "
+                "and NVMe there"
             )
     shapes = [
         shape

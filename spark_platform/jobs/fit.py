@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from spark_platform.config import KarpenterConfig, NodePoolConfig, TeamConfig
-from spark_platform.jobs.capacity import GIB, MIB, InstanceShape, Resources, pool_shapes
+from spark_platform.jobs.capacity import GIB, MIB, InstanceShape, Resources, gib, pool_shapes
 from spark_platform.jobs.emr_pods import JobPods
 from spark_platform.jobs.submission import DRIVER_ROLE, EXECUTOR_ROLE, ROLE_LABEL
 
@@ -84,10 +84,24 @@ def shown(resource: str, value: Any) -> str:
     amount = quantity(value)
     if resource == "cpu":
         return f"{amount:g} cores"
-    return f"{amount / GIB:.4g} GiB"
+    return gib(amount)
 
 
-def limit_range_violations(pod: Mapping[str, Any], limit_range: Mapping[str, Any]) -> list[str]:
+# The job field behind each resource of each pod: the one to change (the job runner's size is the platform's).
+_JOB_FIELDS = {
+    ("driver", "cpu"): ".driver_cores",
+    ("driver", "memory"): ".driver_memory",
+    ("executor", "cpu"): ".executor_cores",
+    ("executor", "memory"): ".executor_memory",
+}
+
+
+def _job_field(kind: str, resource: str) -> str:
+    return _JOB_FIELDS.get((kind, resource), "")
+
+
+def limit_range_violations(pod: Mapping[str, Any], limit_range: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(resource, why) of every container of ``pod`` the LimitRange rejects."""
     maximum = limit_range_item(limit_range)["max"]
     problems = []
     for container in pod["spec"]["containers"]:
@@ -100,15 +114,21 @@ def limit_range_violations(pod: Mapping[str, Any], limit_range: Mapping[str, Any
                 over_max.add(name)
                 setting = f" (quota.{_LIMIT_FIELDS[name]})" if name in _LIMIT_FIELDS else ""
                 problems.append(
-                    f"container {container['name']} needs {name} {shown(name, largest)} > {shown(name, cap)}{setting}"
+                    (
+                        name,
+                        f"container {container['name']} needs {name} {shown(name, largest)} > {shown(name, cap)}{setting}",
+                    )
                 )
         for name, request in resources["requests"].items():
             limit = resources["limits"].get(name)
             # A request over the cap also exceeds the limit the cap defaulted: said once, above.
             if limit is not None and name not in over_max and quantity(request) > quantity(limit):
                 problems.append(
-                    f"container {container['name']} requests {name} {shown(name, request)} above its limit "
-                    f"{shown(name, limit)}"
+                    (
+                        name,
+                        f"container {container['name']} requests {name} {shown(name, request)} above its limit "
+                        f"{shown(name, limit)}",
+                    )
                 )
     return problems
 
@@ -139,7 +159,9 @@ def job_problems(
     karpenter: KarpenterConfig,
     executors: int | None = None,
 ) -> list[str]:
-    """Why the job's pods would be rejected or stay Pending (empty: they run).
+    """Why the job's pods would be rejected or stay Pending (empty: they run), each starting with
+    the job's field that drives it (``.executor_memory: ...``; ``: ...`` for the job runner, whose
+    size the platform sets).
 
     ``executors``: how many executors the job starts when ``pods`` renders fewer (identical
     executors need not all be built to be counted against the quota).
@@ -150,20 +172,21 @@ def job_problems(
     if pods.executors:
         shapes.append(("executor", pods.executors[0]))
     for kind, pod in shapes:
-        for violation in limit_range_violations(pod, limit_range):
+        for resource, violation in limit_range_violations(pod, limit_range):
             problems.append(
-                f"the {kind} pod breaks team {team.name}'s LimitRange: {violation}; make the job smaller or raise "
-                "that setting of the team"
+                f"{_job_field(kind, resource)}: the {kind} pod breaks team {team.name}'s LimitRange: {violation}; "
+                "make the job smaller or raise that setting of the team"
             )
         pool_name, pool = pool_of(pod, karpenter)
         needs = pod_requests(pod, limit_range)
         rooms = largest_room(pool, f"karpenter.{pool_name}", karpenter)
         if not any(needs.fits_in(room) for _, room in rooms):
             shape, room = max(rooms, key=lambda item: (item[1].cpu_milli, item[1].memory_bytes))
-            problems.append(
-                f"the {kind} pod needs {', '.join(needs.short_of(room))} on the largest spark-{pool_name} node ({shape.name}); "
-                f"make it smaller or allow larger karpenter.{pool_name}.instance_sizes"
-            )
+            for resource, gap in needs.short_of(room):
+                problems.append(
+                    f"{_job_field(kind, resource)}: the {kind} pod needs {gap} on the largest spark-{pool_name} node "
+                    f"({shape.name}); make it smaller or allow larger karpenter.{pool_name}.instance_sizes"
+                )
     quota = next(obj for obj in namespace_objects if obj["kind"] == "ResourceQuota")["spec"]["hard"]
     counted = [(pods.job_runner, 1), (pods.driver, 1)]
     if pods.executors:
@@ -190,7 +213,7 @@ def job_problems(
             allowed = shown(unit, quota[name]) if unit else str(quota[name])
             setting = {"requests.cpu": "cpu", "pods": "pods"}.get(name, "memory_gib")
             problems.append(
-                f"its pods together need {name} {need} but team {team.name}'s quota allows {allowed} "
+                f".executors: its pods together need {name} {need} but team {team.name}'s quota allows {allowed} "
                 f"(quota.{setting}); lower executors or raise the team's quota"
             )
     return problems

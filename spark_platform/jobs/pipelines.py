@@ -90,22 +90,20 @@ def artifact_problems(folder: Path | None, job, where: str) -> list[str]:
 
 def check_pipelines(config: PlatformConfig) -> list:
     """The pipelines of ``orchestration.pipelines_dir``, checked against the teams, the images and
-    what their pods need. Raises one ConfigError listing every problem of every file, each with the
-    file, the field path, the limit and the fix."""
+    what their pods need. Raises one ConfigError listing every problem of every file, a line each
+    with the file, the field path, the limit and the fix."""
     model = pipeline_model()
     directory = pipelines_dir(config)
     if directory is None:
         return []
     if not directory.is_dir():
         raise ConfigError(f"orchestration.pipelines_dir: {directory} is not a directory")
-    try:
-        pipelines = model.load_pipelines(directory)
-    except model.PipelineError as error:
-        raise ConfigError(f"pipelines: {error}") from None
-    problems = [line for pipeline in pipelines for line in pipeline_problems(config, pipeline)]
+    # The files' own problems and the platform's checks of every job that could be read, in one run.
+    shown_as = directory.relative_to(Path.cwd()) if directory.is_relative_to(Path.cwd()) else directory
+    pipelines, problems = model.read_pipelines(directory, shown_as=shown_as)
+    problems += [line for pipeline in pipelines for line in pipeline_problems(config, pipeline)]
     if problems:
-        count = f"{len(problems)} problems:\n" if len(problems) > 1 else ""
-        raise ConfigError("pipelines: " + count + "\n".join(problems))
+        raise ConfigError("\n".join(problems))
     return pipelines
 
 
@@ -185,7 +183,7 @@ def job_run_problems(config: PlatformConfig, team: TeamConfig, spec: JobSpec) ->
         problems = _job_problems(config.karpenter, team, replace(spec, name="", spark_conf=()), conf)
     except SparkSettingError as error:
         return [f".spark_conf: {error}"]
-    return [f": {problem}" for problem in problems]
+    return list(problems)
 
 
 def check_job_runs(config: PlatformConfig, team: TeamConfig, spec: JobSpec, *, where: str) -> None:

@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         staggered = simulate_day(config, pipelines=pipelines)
         unstaggered = simulate_day(config, stagger=False, pipelines=pipelines)
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

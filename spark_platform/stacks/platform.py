@@ -23,6 +23,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from spark_platform.config import ConfigError, PlatformConfig, TeamConfig
+from spark_platform.config.errors import every_problem
 from spark_platform.jobs.pipelines import check_pipelines, pipelines_dir, team_artifacts
 from spark_platform.stacks.cluster_stack import ClusterStack
 from spark_platform.stacks.images_stack import ImagesStack
@@ -243,8 +244,10 @@ class SparkPlatform(Construct):
         return place_teams(self._team_configs, self.config.tenancy.teams_per_stack)
 
     def full_config(self) -> PlatformConfig:
-        """The platform settings with every team added so far, validated together."""
-        return _rebuilt(self.config, teams=tuple(self._team_configs))
+        """The platform settings with every team added so far, validated together (a ConfigError
+        lists every problem, a line each)."""
+        with every_problem():
+            return _rebuilt(self.config, teams=tuple(self._team_configs))
 
     def team(self, name: str) -> SparkTeam:
         """The ``SparkTeam`` added as ``name``; a KeyError lists the teams there are."""
@@ -330,7 +333,7 @@ class _TeamsComplete:
         try:
             self._platform.full_config()
         except ConfigError as error:
-            return [str(error)]
+            return str(error).splitlines()
         return []
 
 

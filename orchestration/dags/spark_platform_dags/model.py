@@ -286,7 +286,9 @@ def parse_pipelines(data: Any, source: str, problems: _Problems | None = None) -
     return pipelines
 
 
-def _parse(data: Any, source: str, problems: _Problems) -> list[Pipeline]:
+def _parse(data: Any, source: str, problems: _Problems, *, partial: bool = False) -> list[Pipeline]:
+    """The file's pipelines; with ``partial``, also those with problems, holding the jobs that
+    could be built, so the platform's checks of those jobs report in the same run."""
     if not isinstance(data, dict) or set(data) - {"team", "pipelines"} or "team" not in data:
         problems.add(source, "expected a mapping with 'team' and 'pipelines'")
         return []
@@ -310,6 +312,13 @@ def _parse(data: Any, source: str, problems: _Problems) -> list[Pipeline]:
         schedule = str(entry.get("schedule", "daily"))
         if schedule not in ("hourly", "daily", "@once") and not _CRON.match(schedule):
             problems.add(f"{where}.schedule", f"{schedule!r} is not hourly, daily, @once or a 5-field cron expression")
+        hour, retries = entry.get("hour", 0), entry.get("retries", 3)
+        if not _is_int(hour) or not 0 <= hour <= 23:
+            problems.add(f"{where}.hour", f"{hour!r} must be an integer from 0 to 23 (the hour of a daily run, UTC)")
+        if not _is_int(retries) or retries < 0:
+            problems.add(f"{where}.retries", f"{retries!r} must be an integer of 0 or more")
+        if not isinstance(entry.get("deferrable", False), bool):
+            problems.add(f"{where}.deferrable", f"{entry['deferrable']!r} must be true or false")
         raw_jobs = entry.get("jobs") or []
         if not raw_jobs:
             problems.add(f"{where}.jobs", "list at least one job")
@@ -321,10 +330,15 @@ def _parse(data: Any, source: str, problems: _Problems) -> list[Pipeline]:
         for j, job in enumerate(built):
             for upstream in job.depends_on if job else ():
                 if upstream not in ids or upstream == job.id:
-                    problems.add(f"{where}.jobs[{j}].depends_on", f"{upstream!r} is not another job of this pipeline")
+                    others = ", ".join(sorted(set(ids) - {job.id})) or "none"
+                    problems.add(
+                        f"{where}.jobs[{j}].depends_on",
+                        f"{upstream!r} is not another job of this pipeline (its other jobs: {others})",
+                    )
         if len(problems) == before:
             _check_acyclic(jobs, where, problems)
-        if len(problems) > before:
+        # A partial pipeline keeps every job, or its jobs' field paths (jobs[j]) would shift.
+        if len(problems) > before and not (partial and jobs and None not in built):
             continue
         pipelines.append(
             Pipeline(
@@ -332,14 +346,18 @@ def _parse(data: Any, source: str, problems: _Problems) -> list[Pipeline]:
                 id=pipeline_id,
                 description=str(entry.get("description", "")),
                 schedule=schedule,
-                hour=int(entry.get("hour", 0)),
+                hour=hour if _is_int(hour) else 0,
                 jobs=jobs,
-                retries=int(entry.get("retries", 3)),
+                retries=retries if _is_int(retries) else 3,
                 deferrable=bool(entry.get("deferrable", False)),
                 source=where,
             )
         )
     return pipelines
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_acyclic(jobs: tuple[SparkJob, ...], where: str, problems: _Problems) -> None:
@@ -362,11 +380,22 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def load_pipelines(directory: Path) -> list[Pipeline]:
     """Every pipeline of every ``*.yaml`` file in ``directory``, sorted by DAG id. Raises
     PipelineError listing every problem of every file."""
+    pipelines, problems = read_pipelines(directory, partial=False)
+    if problems:
+        count = f"{len(problems)} problems:\n" if len(problems) > 1 else ""
+        raise PipelineError(count + "\n".join(problems))
+    return pipelines
+
+
+def read_pipelines(
+    directory: Path, *, partial: bool = True, shown_as: Path | None = None
+) -> tuple[list[Pipeline], list[str]]:
+    """The pipelines of ``directory`` and every problem of every file, without raising. With
+    ``partial``, a pipeline with problems is still returned with the jobs that could be built;
+    files are named ``shown_as/<file>`` when given, else by their name."""
     pipelines: list[Pipeline] = []
     problems = _Problems()
     for path in sorted(directory.glob("*.yaml")):
-        pipelines += parse_pipelines(
-            yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER), path.name, problems
-        )
-    problems.raise_any()
-    return sorted(pipelines, key=lambda pipeline: pipeline.dag_id)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        pipelines += _parse(data, str(shown_as / path.name) if shown_as else path.name, problems, partial=partial)
+    return sorted(pipelines, key=lambda pipeline: pipeline.dag_id), list(problems)
