@@ -7,7 +7,7 @@ image tag" on its EMR on EKS page). Every value below was read on ``CHECKED`` fr
 ``SOURCES`` and the release's own ``source``; nothing is inferred from a neighbouring release.
 
 - ``build``: the dated build ``-latest`` pointed to ("emr-7.13.0-latest currently points to ...").
-  Images are built FROM that dated tag, never ``:latest`` (README, "Custom images per job type").
+  Images are built FROM that dated tag, never ``:latest`` (docs/images.md, "Images per job type").
 - ``supported_until``: the last day of standard support ("<version> supported lifecycle" on the
   EMR Release Guide page). ``None`` where no lifecycle page could be found: synth then neither
   refuses nor warns, and docs/runtimes.md says so.

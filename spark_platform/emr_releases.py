@@ -23,8 +23,6 @@ from spark_platform.emr_release_catalog import NOT_ON_EKS, RELEASES, RETIRED, Ru
 _RELEASE_LABEL = re.compile(
     r"^(?P<family>emr-(?P<spark_line>spark-)?(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+))-(?P<build>latest|\d{8})$"
 )
-# Graviton (arm64) images, Spark 3.3+ and the job-retry/monitoring features used here.
-OLDEST_SUPPORTED = (6, 10, 0)
 # EMR on EKS accepts EKS Pod Identity for job execution roles from this release on, for StartJobRun
 # (EMR on EKS Development Guide, "Option 1: Enable EKS Pod Identity on the EKS Cluster").
 POD_IDENTITY_SINCE = (7, 3, 0)
@@ -66,7 +64,8 @@ class EmrRelease:
 
 
 def parse_release_label(label: str, *, field_path: str = "release_label") -> EmrRelease:
-    """The shape of ``label`` (either line), without consulting the catalog."""
+    """The shape of ``label`` (either line), without consulting the catalog: which releases are
+    accepted is the catalog's alone (``runtime``)."""
     match = _RELEASE_LABEL.match(label) if isinstance(label, str) else None
     if not match:
         raise ReleaseLabelError(
@@ -74,11 +73,6 @@ def parse_release_label(label: str, *, field_path: str = "release_label") -> Emr
             "emr-spark-<x.y.z>-latest or a dated build (-<YYYYMMDD>), e.g. emr-7.12.0-latest"
         )
     version = (int(match["major"]), int(match["minor"]), int(match["patch"]))
-    if not match["spark_line"] and version < OLDEST_SUPPORTED:
-        oldest = ".".join(map(str, OLDEST_SUPPORTED))
-        raise ReleaseLabelError(
-            f"{field_path}: {label!r} is older than emr-{oldest}, the oldest release with Graviton images here"
-        )
     return EmrRelease(
         label=label, family=match["family"], version=version, build=match["build"], spark_line=bool(match["spark_line"])
     )

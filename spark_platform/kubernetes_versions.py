@@ -8,9 +8,12 @@ one deploy of the cluster stack and then of the Karpenter stack:
    when they join and so are ordered before the node group;
 3. the system node group (``Version`` and ``ReleaseVersion``: a rolling update that respects
    PodDisruptionBudgets);
-4. CoreDNS, after the nodes;
+4. CoreDNS and amazon-cloudwatch-observability (Container Insights), after the nodes: both run
+   Deployments (and the latter a DaemonSet) that need nodes, and AWS updates add-ons after nodes;
 5. Karpenter's nodes: the EC2NodeClass alias resolves per cluster version, so each node is
-   drifted and replaced once no running job holds it (kubernetes/karpenter/*.yaml budgets).
+   drifted; drift replaces it only once it is empty (kubernetes/karpenter/*.yaml budgets), and a
+   node busy until its ``expireAfter`` is drained then, running job or not (docs/operations.md,
+   "Upgrade Kubernetes").
 
 AWS documents nodes before add-ons ("Update existing cluster to new Kubernetes version", step 4).
 CloudFormation applies an update in the order of a create, and at create kube-proxy and the Pod

@@ -9,10 +9,13 @@ from dataclasses import replace
 
 from aws_cdk.assertions import Match
 
+from spark_platform import kubernetes_versions
 from spark_platform.cluster.spark_cluster import system_nodegroup_name
 from spark_platform.config import SystemNodesConfig
 from spark_platform.config.cluster import SUPPORTED_KUBERNETES_VERSIONS
 from spark_platform.kubernetes_versions import KUBECTL_MINOR, KUBERNETES_VERSION_PINS, version_pins
+
+from .conftest import ROOT
 
 CLUSTER = "spark-cluster"
 
@@ -294,6 +297,30 @@ def test_the_version_table_covers_exactly_the_versions_a_cluster_may_use():
             "coredns",
             "amazon-cloudwatch-observability",
         }
+
+
+def test_the_upgrade_docs_name_every_pinned_add_on_and_count_them_right():
+    """docs/operations.md ("Upgrade Kubernetes"), docs/architecture.md and the table's own upgrade
+    order (its docstring) move exactly the add-ons the table pins."""
+    words = lambda text: " ".join(text.split())  # noqa: E731
+    names = {name for pins in KUBERNETES_VERSION_PINS.values() for name in pins.addons}
+    assert all(set(pins.addons) == names for pins in KUBERNETES_VERSION_PINS.values())
+    count = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"][len(names)]
+    upgrade = (ROOT / "docs" / "operations.md").read_text().split("## Upgrade Kubernetes")[1].split("\n## ")[0]
+    assert f"pins, per minor, the {count} EKS add-ons" in words(upgrade)
+    assert f"the {count} add-on versions" in words((ROOT / "docs" / "architecture.md").read_text())
+    step_1 = words(upgrade.split("1. **Cluster stack**")[1].split("2. **Karpenter stack**")[0])
+    said_as = {
+        "vpc-cni": "VPC CNI",
+        "kube-proxy": "kube-proxy",
+        "eks-pod-identity-agent": "Pod Identity agent",
+        "coredns": "CoreDNS",
+        "amazon-cloudwatch-observability": "amazon-cloudwatch-observability",
+    }
+    assert set(said_as) == names
+    for name, said in said_as.items():
+        assert said in step_1, f"docs/operations.md, Upgrade Kubernetes step 1, does not say when {name} moves"
+        assert said in words(kubernetes_versions.__doc__ or ""), f"kubernetes_versions.py does not order {name}"
 
 
 def test_the_kubectl_the_provider_runs_is_within_one_minor_of_every_allowed_cluster():

@@ -94,7 +94,8 @@ def container_insights_configuration() -> dict[str, Any]:
 
 
 class ManagedAddons(Construct):
-    """vpc-cni, kube-proxy, EKS Pod Identity agent and CoreDNS as EKS managed add-ons, each at the
+    """vpc-cni, kube-proxy, EKS Pod Identity agent, CoreDNS (and, through ``add_container_insights``,
+    amazon-cloudwatch-observability) as EKS managed add-ons, each at the
     version pinned for the cluster's Kubernetes version (``versions``, from
     spark_platform/kubernetes_versions.py): EKS moves no add-on by itself when the cluster is
     upgraded ("Update an Amazon EKS add-on")."""

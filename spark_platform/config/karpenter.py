@@ -36,7 +36,11 @@ class NodePoolConfig:
     """How long a node stays empty or underused before Karpenter consolidates it (a duration
     such as ``30s``, ``5m``, ``1h``)."""
     expire_after: StrictStr = "168h"
-    """Node lifetime before Karpenter replaces it (a duration, or ``Never``)."""
+    """Node lifetime before Karpenter replaces it (a duration, or ``Never``). Expiry is forceful:
+    it ignores the pool's disruption budgets and ``do-not-disrupt`` (Karpenter "Disruption",
+    Expiration), so an expired node drains at once: its executors are evicted (Spark
+    decommissions them), its drivers and job runners are deleted after
+    ``termination_grace_period`` if still running."""
     termination_grace_period: StrictStr = "24h"
     """How long a node being expired or drifted waits for pods that may not be disrupted (a
     running driver) before they are evicted (a duration)."""

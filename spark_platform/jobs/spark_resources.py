@@ -5,11 +5,13 @@ Spark sets the container's memory request and limit to ``memory + overhead`` (ex
 request to the cores; it sets no CPU limit unless ``spark.kubernetes.*.limit.cores`` is given.
 Overhead is ``spark.{driver,executor}.memoryOverhead`` when set, else ``max(384 MiB, factor x
 memory)``, the factor being 0.10 for JVM applications and 0.40 for non-JVM ones (PySpark), the
-latter handed from the driver to its executors (Spark 3.3-3.5 ``BasicDriverFeatureStep`` and
+latter handed from the driver to its executors (Spark 3.5 and 4.0 ``BasicDriverFeatureStep`` and
 ``BasicExecutorFeatureStep``; "Running Spark on Kubernetes", spark.kubernetes.memoryOverheadFactor).
-Every EMR release the platform accepts (emr-6.10.0 and later 6.x and 7.x) ships Spark 3.3-3.5
-("Amazon EMR on EKS release versions" in the EMR on EKS Development Guide) and EMR on EKS keeps
-these defaults.
+Spark 4.0 makes the 384 MiB floor a setting, ``spark.{driver,executor}.minMemoryOverhead``.
+The releases the platform accepts are those of the catalog (spark_platform/emr_release_catalog.py):
+the EMR 7 line (emr-7.9.0 and later) ships Spark 3.5 and the AWS runtime for Apache Spark
+(emr-spark-8.0.0) Spark 4.0; EMR on EKS keeps these defaults on both (docs/runtimes.md, "Pod
+sizes on Spark 3.5 and Spark 4", measured on the job-run twin).
 """
 
 from __future__ import annotations

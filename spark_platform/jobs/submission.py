@@ -89,7 +89,7 @@ ENCRYPTION_CONF = {
 # Glue"). The factory class ships in every EMR on EKS Spark image; catalogImplementation=hive
 # gives a session Hive support without the job calling enableHiveSupport(). The job role may
 # open the catalog's "default" database, which the Glue client needs at session start
-# (tenancy/team.py, GLUE_SESSION_START).
+# (tenancy/job_permissions.py, GLUE_SESSION_START).
 GLUE_CATALOG_CONF = {
     "spark.hadoop.hive.metastore.client.factory.class": (
         "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"

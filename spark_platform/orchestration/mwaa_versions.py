@@ -89,7 +89,8 @@ def upgrade_steps(current: str, target: str) -> list[str]:
     """The Airflow versions to deploy, in order, to move an MWAA environment from ``current`` to
     ``target`` in place (docs/operations.md, "Upgrade Airflow").
 
-    MWAA guide, "Upgrading the Apache Airflow version" (checked 2026-11-29): an environment moves
+    MWAA guide, "Changing the Apache Airflow version" (upgrading-environment.html, formerly
+    "Upgrading the Apache Airflow version"; checked 2026-11-29): an environment moves
     between minor versions of one major in either direction in place; to move from Airflow 2 to 3
     it first upgrades to the latest 2.11.x, then to 3.x; from 3.x it may go back to 2.11.x. MWAA
     snapshots the metadata database and restores it on failure. Each step is one `cdk deploy` of
