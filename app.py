@@ -15,6 +15,7 @@ import spark_platform  # noqa: F401  (first: selects the pinned Node.js before a
 from spark_platform.compliance import apply_compliance_checks
 from spark_platform.config import ConfigError, load_config
 from spark_platform.planner.fixed_cost import fixed_monthly_cost
+from spark_platform.planner.fixed_cost import summary as fixed_cost_summary
 from spark_platform.stacks import build_platform
 
 
@@ -32,10 +33,7 @@ def main() -> None:
     assembly = app.synth()
     # Read by `make synth` for its summary; not a CloudFormation input.
     settings = config.describe()
-    cost = fixed_monthly_cost(config)
-    settings["fixed cost per month"] = (
-        f"USD {cost.monthly_usd:,.2f} ({cost.region} list prices of {cost.checked}; `make plan` itemizes it)"
-    )
+    settings.update(fixed_cost_summary(fixed_monthly_cost(config)))
     Path(assembly.directory, "platform-settings.json").write_text(json.dumps(settings, indent=2) + "\n")
 
 

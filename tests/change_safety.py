@@ -46,6 +46,9 @@ STATEFUL = {
     "AWS::SQS::Queue": "holds the interruption warnings Karpenter has not read yet",
     "AWS::EC2::VPC": "holds every node, pod and endpoint of the platform",
     "AWS::EC2::Subnet": "holds the network interfaces of running nodes and pods; it cannot go while they exist",
+    # Not data, but running work: while one is recreated, the jobs on the cluster lose it.
+    "AWS::EKS::Addon": "runs pod networking, DNS, kube-proxy, Pod Identity or Container Insights for every pod",
+    "Custom::AWSCDK-EKS-HelmChart": "installs Karpenter, which launches every Spark node; deleting it uninstalls it",
 }
 
 

@@ -52,3 +52,14 @@ def test_workers_and_schedulers_kept_running_beyond_the_included_ones_are_fixed_
 def test_a_platform_without_airflow_has_no_airflow_cost():
     config = replace(sandbox_config(), orchestration=OrchestrationConfig(enabled=False))
     assert not any(line.component.startswith("MWAA") for line in fixed_monthly_cost(config).lines)
+
+
+def test_make_synth_prints_the_fixed_cost_per_component_with_its_source():
+    from spark_platform.planner.fixed_cost import summary
+
+    cost = fixed_monthly_cost(sandbox_config())
+    lines = summary(cost)
+    assert lines["fixed cost per month"].startswith(f"USD 777.84 (us-east-1 list prices of {cost.checked};")
+    assert lines["  EKS control plane"].startswith("USD 73.00: 1 cluster")
+    assert lines["  MWAA mw1.small"].startswith("USD 357.70: ")
+    assert len(lines) == 1 + len(cost.lines) and all("(" in value for value in lines.values())

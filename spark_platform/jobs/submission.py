@@ -125,7 +125,7 @@ def team_context_conf(document: dict[str, str]) -> dict[str, str]:
 
 
 def platform_spark_conf(*, driver_template: str, executor_template: str, fallback_uri: str) -> dict[str, str]:
-    """The spark-defaults a job may not change (see REFUSED_SPARK_SETTINGS in the DAG model)."""
+    """The spark-defaults a job may not change (see REFUSED_SPARK_SETTINGS in the DAG package's refused.py)."""
     return {
         "spark.kubernetes.driver.podTemplateFile": driver_template,
         "spark.kubernetes.executor.podTemplateFile": executor_template,

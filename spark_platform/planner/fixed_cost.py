@@ -157,3 +157,16 @@ def markdown(cost: FixedCost) -> str:
         "| component | counted | USD per month | source |\n|---|---|---:|---|\n"
         f"{rows}\n\n{notes}\n\nNot included, billed by use:\n\n{usage}\n"
     )
+
+
+def summary(cost: FixedCost) -> dict[str, str]:
+    """The fixed cost as `make synth` prints it: the total, then one line per component with what
+    is counted and where its price comes from."""
+    lines = {
+        "fixed cost per month": f"USD {cost.monthly_usd:,.2f} ({cost.region} list prices of {cost.checked}; "
+        "use-based charges are listed by `make plan`)"
+    }
+    for line in cost.lines:
+        price = "no dated price" if line.monthly_usd is None else f"USD {line.monthly_usd:,.2f}"
+        lines[f"  {line.component}"] = f"{price}: {line.quantity} ({line.source})"
+    return lines
