@@ -67,6 +67,38 @@ def states_matched(rule_pattern: dict, role: str) -> set[str]:
     }
 
 
+def transform(transformer: dict, event: dict) -> dict:
+    """An EventBridge input transformer with a JSON template applied to an event: each <name> of
+    InputPathsMap is replaced by the event's value at its path, as JSON (EventBridge User Guide,
+    "Amazon EventBridge input transformation")."""
+    text = render(transformer["InputTemplate"])
+    for placeholder, path in transformer["InputPathsMap"].items():
+        value = event
+        for part in path.removeprefix("$.").split("."):
+            value = value[part]
+        text = text.replace(f"<{placeholder}>", json.dumps(value))
+    return json.loads(text)
+
+
+def long_running_event(role: str, *, source: str = "spark-platform.spark", team: str = "analytics") -> dict:
+    """The event the watch puts on the default bus (watches.py), in EventBridge's envelope."""
+    return {
+        **{k: v for k, v in job_event("RUNNING", role=role).items() if k != "detail"},
+        "source": source,
+        "detail-type": job_events.LONG_RUNNING_DETAIL_TYPE,
+        "resources": ["arn:aws:states:eu-west-1:123456789012:stateMachine:watch"],
+        "detail": {
+            "id": "0000000abcjobrun0001",
+            "name": "analytics__daily_marts.sessions",
+            "virtualClusterId": "vc0analytics0000000000001",
+            "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
+            "state": "PENDING",
+            "team": team,
+            "minutes": 240,
+        },
+    }
+
+
 # --- event patterns against the documented events ---------------------------------------------------
 
 
@@ -82,10 +114,26 @@ def test_a_team_rule_matches_its_own_failed_and_cancelled_runs_and_nothing_else(
         assert not eventbridge.matches(failures, {**job_event("FAILED", role=ANALYTICS_ROLE), **other})
 
 
-def test_a_team_rule_starts_the_long_running_watch_for_its_runs_that_start(sandbox):
-    running = pattern(sandbox, "spark-ingestion-job-running")
-    assert states_matched(running, INGESTION_ROLE) == {"RUNNING"}
-    assert states_matched(running, ANALYTICS_ROLE) == set()
+def test_every_event_of_a_run_not_over_yet_starts_its_watch_and_nothing_else_does(sandbox):
+    """PENDING is a run's first state: a run stuck there or in SUBMITTED is watched too."""
+    submitted = pattern(sandbox, "spark-ingestion-job-submitted")
+    assert states_matched(submitted, INGESTION_ROLE) == {"PENDING", "SUBMITTED", "RUNNING"}
+    assert states_matched(submitted, ANALYTICS_ROLE) == set()
+    assert states_matched(submitted, OTHER_ENVIRONMENT_ROLE.replace("analytics", "ingestion")) == set()
+
+
+def test_the_long_running_rules_match_only_the_watchs_events_of_their_environment(sandbox):
+    team = pattern(sandbox, "spark-analytics-job-long-running")
+    platform = pattern(sandbox, "spark-platform-job-long-running")
+    for rule_pattern in (team, platform):
+        assert states_matched(rule_pattern, ANALYTICS_ROLE) == set()  # no EMR event
+    analytics = long_running_event(ANALYTICS_ROLE)
+    assert eventbridge.matches(team, analytics) and eventbridge.matches(platform, analytics)
+    ingestion = long_running_event(INGESTION_ROLE)
+    assert not eventbridge.matches(team, ingestion) and eventbridge.matches(platform, ingestion)
+    # The source names the environment: spark-dev's watch is not spark's, even for the wildcard.
+    other = long_running_event(OTHER_ENVIRONMENT_ROLE, source="spark-platform.spark-dev")
+    assert not eventbridge.matches(team, other) and not eventbridge.matches(platform, other)
 
 
 def test_the_platform_team_hears_of_every_teams_failures_and_records_every_event_of_its_own_teams(sandbox):
@@ -111,24 +159,36 @@ def test_the_platform_wildcard_cannot_tell_a_prefix_from_its_extension(sandbox):
 
 
 def test_the_long_running_watch_gets_the_run_its_team_and_threshold_from_the_event(sandbox):
-    (target,) = rules(sandbox)["spark-analytics-job-running"]["Targets"]
+    (target,) = rules(sandbox)["spark-analytics-job-submitted"]["Targets"]
     transformer = target["InputTransformer"]
     assert transformer["InputPathsMap"] == {
         "detail-id": "$.detail.id",
         "detail-virtualClusterId": "$.detail.virtualClusterId",
         "detail-name": "$.detail.name",
+        "detail-executionRoleArn": "$.detail.executionRoleArn",
     }
     text = render(transformer["InputTemplate"])
     assert '"team":"analytics"' in text and '"waitSeconds":14400' in text and '"minutes":240' in text
     assert '"jobRunId":<detail-id>' in text and '"virtualClusterId":<detail-virtualClusterId>' in text
     assert "DeadLetterConfig" in target
+    # The starter gets the same input from every event of one run: no state, no time.
+    inputs = {
+        json.dumps(transform(transformer, job_event(state, role=ANALYTICS_ROLE)))
+        for state in ("PENDING", "SUBMITTED", "RUNNING")
+    }
+    assert len(inputs) == 1
 
 
 def test_every_path_an_alert_reads_is_a_documented_field_of_the_event(sandbox):
     for name, props in rules(sandbox).items():
         for target in props.get("Targets", []):
+            fields = (
+                job_events.LONG_RUNNING_DETAIL_FIELDS
+                if name.endswith("-job-long-running")
+                else job_events.DETAIL_FIELDS
+            )
             for path in target.get("InputTransformer", {}).get("InputPathsMap", {}).values():
-                assert path == "$.time" or path.removeprefix("$.detail.") in job_events.DETAIL_FIELDS, (name, path)
+                assert path == "$.time" or path.removeprefix("$.detail.") in fields, (name, path)
             assert "DeadLetterConfig" in target or name.startswith("spark-capacity"), name
 
 
@@ -228,6 +288,138 @@ def test_the_watch_alerts_only_a_run_that_is_still_not_over(sandbox):
     }
     assert definition["States"]["Describe"]["Resource"] == "arn:aws:states:::aws-sdk:emrcontainers:describeJobRun"
     assert definition["States"]["Wait"]["SecondsPath"] == "$.waitSeconds"
+
+
+def machines(synth) -> dict[str, dict]:
+    """State machine definitions by their first state (Wait: the watch, StartWatch: its starter)."""
+    out = {}
+    for logical_id, machine in synth.resources("AWS::StepFunctions::StateMachine").items():
+        definition = json.loads(render(machine["Properties"]["DefinitionString"]))
+        out[definition["StartAt"]] = {"id": logical_id, "definition": definition, **machine["Properties"]}
+    return out
+
+
+def parameters(template: dict, data: dict) -> dict:
+    """A state's Parameters applied to its input: "key.$" takes the value at a plain path."""
+    out = {}
+    for key, value in template.items():
+        if key.endswith(".$"):
+            found = data
+            for part in value.removeprefix("$.").split("."):
+                found = found[part]
+            out[key[:-2]] = found
+        elif isinstance(value, dict):
+            out[key] = parameters(value, data)
+        elif isinstance(value, list):
+            out[key] = [parameters(item, data) if isinstance(item, dict) else item for item in value]
+        else:
+            out[key] = value
+    return out
+
+
+def test_the_watch_is_started_once_per_job_run_named_after_it(sandbox):
+    """StartExecution of a standard workflow is idempotent by name: the same name and input as an
+    open execution return it, a closed execution's name (kept 90 days) fails ExecutionAlreadyExists
+    (Step Functions API Reference, StartExecution,
+    https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html; Developer
+    Guide, "Execution guarantees",
+    https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html). Every
+    event of a run not over yet reaches the starter: one watch per run, from its submission."""
+    found = machines(sandbox)
+    starter, watch = found["StartWatch"], found["Wait"]
+    assert starter["StateMachineType"] == "EXPRESS" and watch.get("StateMachineType", "STANDARD") == "STANDARD"
+    start = starter["definition"]["States"]["StartWatch"]
+    assert start["Resource"] == "arn:aws:states:::aws-sdk:sfn:startExecution"
+    # The watch is the one started (its ARN is a Ref in the starter's definition).
+    assert {"Ref": watch["id"]} in starter["DefinitionString"]["Fn::Join"][1]
+    assert start["Parameters"]["Input.$"] == "States.JsonToString($)"
+    assert start["Parameters"]["Name.$"] == "States.Format('{}-{}', $.virtualClusterId, $.jobRunId)"
+    (catch,) = start["Catch"]
+    assert catch["ErrorEquals"] == ["Sfn.ExecutionAlreadyExistsException"]
+    assert starter["definition"]["States"][catch["Next"]]["Type"] == "Succeed"
+
+    (target,) = rules(sandbox)["spark-analytics-job-submitted"]["Targets"]
+    names = set()
+    for state in ("PENDING", "SUBMITTED", "RUNNING", "RUNNING"):  # a retried driver runs again
+        watch_input = transform(target["InputTransformer"], job_event(state, role=ANALYTICS_ROLE))
+        names.add(f"{watch_input['virtualClusterId']}-{watch_input['jobRunId']}")
+    (name,) = names
+    # StartExecution's name: 1-80 characters, none of whitespace, brackets, wildcards, specials.
+    longest = f"{'v' * 25}-{'j' * 19}"  # a virtual cluster id and a job run id at their lengths
+    for candidate in (name, longest):
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,80}", candidate), candidate
+    other = transform(target["InputTransformer"], job_event("PENDING", role=ANALYTICS_ROLE, job="0000000abcjobrun0002"))
+    assert f"{other['virtualClusterId']}-{other['jobRunId']}" != name
+
+
+def test_a_long_running_alert_reaches_every_configured_topic_and_no_other_teams(tmp_path):
+    """From a PENDING event to the topics: the team rule's input starts the watch, the watch's
+    alert event (its Alert state's entry) goes through every rule of the environment."""
+    from .conftest import synthesize
+
+    config = json.loads(json.dumps(BASE))
+    config["teams"][0]["alerts"] = {"topics": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:analytics-pager"]}
+    config["teams"][1]["alerts"] = {"topics": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:ingestion-pager"]}
+    config.setdefault("observability", {})["alerts"] = {"topics": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:platform-pager"]}
+    synth = synthesize(from_mapping(config), tmp_path)
+    role = "day2-analytics-emr-job"
+
+    every_rule = {
+        props["Name"]: (stack, props)
+        for stack, template in synth.templates.items()
+        for props in (
+            r["Properties"] for r in template.get("Resources", {}).values() if r["Type"] == "AWS::Events::Rule"
+        )
+        if isinstance(props.get("Name"), str)
+    }
+    (start,) = every_rule["day2-analytics-job-submitted"][1]["Targets"]
+    watch_input = transform(start["InputTransformer"], job_event("PENDING", role=role))
+    alert = machines(synth)["Wait"]["definition"]["States"]["Alert"]
+    assert alert["Resource"] == "arn:aws:states:::events:putEvents"
+    (entry,) = parameters(alert["Parameters"], {**watch_input, "now": {"state": "PENDING"}})["Entries"]
+    assert set(entry["Detail"]) == set(job_events.LONG_RUNNING_DETAIL_FIELDS)
+    event = {
+        **job_event("PENDING", role=role),
+        "source": entry["Source"],
+        "detail-type": entry["DetailType"],
+        "detail": entry["Detail"],
+    }
+
+    def topic(stack: str, arn) -> str:
+        if isinstance(arn, dict) and "Ref" in arn:
+            return synth.templates[stack]["Resources"][arn["Ref"]]["Properties"]["TopicName"]
+        return arn.rsplit(":", 1)[1]
+
+    reached = {
+        topic(stack, target["Arn"])
+        for stack, props in every_rule.values()
+        if eventbridge.matches(resolved(props["EventPattern"]), event)
+        for target in props["Targets"]
+    }
+    assert reached == {"day2-analytics-alerts", "analytics-pager", "day2-platform-alerts", "platform-pager"}
+    # What the on-call reads: the run, its team, its state and how long, with the command to look.
+    long_running = every_rule["day2-analytics-job-long-running"][1]["Targets"][0]["InputTransformer"]
+    text = render(long_running["InputTemplate"])
+    assert "of team <detail-team> is still <detail-state> <detail-minutes> minutes after it was submitted" in text
+    assert long_running["InputPathsMap"]["detail-minutes"] == "$.detail.minutes"
+
+
+def test_the_watch_puts_only_its_own_events_and_publishes_to_no_topic(sandbox):
+    found = machines(sandbox)
+    policies = {
+        policy["Properties"]["Roles"][0]["Ref"]: policy["Properties"]["PolicyDocument"]["Statement"]
+        for policy in sandbox.resources("AWS::IAM::Policy").values()
+        if len(policy["Properties"].get("Roles", [])) == 1
+    }
+    watch = policies[found["Wait"]["RoleArn"]["Fn::GetAtt"][0]]
+    actions = {a for s in watch for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not {a for a in actions if a.startswith(("sns:", "kms:"))}
+    (put,) = [s for s in watch if s["Action"] == "events:PutEvents"]
+    assert put["Condition"] == {"StringEquals": {"events:source": "spark-platform.spark"}}
+    assert render(put["Resource"]).endswith(":event-bus/default")
+    starter = policies[found["StartWatch"]["RoleArn"]["Fn::GetAtt"][0]]
+    (start,) = [s for s in starter if s["Action"] == "states:StartExecution"]
+    assert start["Resource"] == {"Ref": found["Wait"]["id"]}
 
 
 # --- metric filters, evaluated on the documented events ---------------------------------------------------

@@ -457,9 +457,10 @@ def test_an_additional_team_adds_a_fixed_set_of_resources_and_no_lambda(sandbox,
     before, after = count(sandbox), count(synth)
     changed = {stack: after[stack] - before[stack] for stack in after if after[stack] != before.get(stack)}
     # namespace manifest, virtual cluster, log group, Glue database, role, policy, SSM document; in
-    # the teams' observability stack: topic, topic policy, two rules, dashboard; and the three Pod
-    # Identity associations of its job role and its agent network policy, in the identities stack
-    assert changed == {TEAMS: 7, "spark-observability-1": 5, f"{TEAMS}-identities": 4}
+    # the teams' observability stack: topic, topic policy, three rules (failures, long-running,
+    # submitted), dashboard; and the three Pod Identity associations of its job role and its agent
+    # network policy, in the identities stack
+    assert changed == {TEAMS: 7, "spark-observability-1": 6, f"{TEAMS}-identities": 4}
     assert len(synth.resources("AWS::Lambda::Function")) == len(sandbox.resources("AWS::Lambda::Function"))
     for stack in (
         "spark-network",

@@ -33,8 +33,8 @@ class AlertsConfig:
     channel through Amazon Q Developer in chat applications), at most 3; their policy and key must
     let EventBridge and CloudWatch publish."""
     long_running_minutes: StrictInt = 240
-    """A job run still not over this many minutes after it started running is reported as
-    long-running: 15 to 10080 (a week)."""
+    """A job run still not over (PENDING, SUBMITTED or RUNNING) this many minutes after it was
+    submitted is reported as long-running, once: 15 to 10080 (a week)."""
 
     def validate(self, field_path: str, region: str | None = None) -> None:
         if len(self.emails) > MAX_ALERT_EMAILS:
@@ -74,8 +74,9 @@ class ObservabilityConfig:
     """The platform team's alerts and how long job events are kept."""
 
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
-    """The platform team's alerts: every team's failed and cancelled job runs, and the platform's
-    alarms (interruption backlog, dead letters, kubectl errors, pod IPs, Airflow task failures)."""
+    """The platform team's alerts: every team's failed, cancelled and long-running job runs, and the
+    platform's alarms (interruption backlog, dead letters, kubectl errors, watch failures, pod IPs,
+    Airflow task failures)."""
     job_events_retention_days: StrictInt = 365
     """Days the recorded job run state changes are kept (a CloudWatch Logs retention value); the log
     group is kept on destroy, as job history."""

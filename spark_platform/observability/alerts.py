@@ -92,19 +92,30 @@ def rule(
     )
 
 
-def alert_message(team: str) -> events.RuleTargetInput:
-    """The alert as people read it: which job, what state and why, and the command to look."""
-    text = job_events.alert_text(team)[1:-1]
-    for placeholder, path in job_events.ALERT_PATHS.items():
+def _message(text: str, paths: dict[str, str]) -> events.RuleTargetInput:
+    text = text[1:-1]
+    for placeholder, path in paths.items():
         text = text.replace(f"<{placeholder}>", events.EventField.from_path(path))
     return events.RuleTargetInput.from_text(text)
 
 
-def notify(rule_: events.Rule, topic: AlertTopic, *, team: str, dead_letter_arn: str) -> None:
-    """Send the rule's events, as alert text, to the topic and the configured existing topics;
-    what EventBridge cannot deliver goes to the platform's dead-letter queue (alarmed)."""
+def alert_message(team: str) -> events.RuleTargetInput:
+    """The alert as people read it: which job, what state and why, and the command to look."""
+    return _message(job_events.alert_text(team), job_events.ALERT_PATHS)
+
+
+def long_running_message() -> events.RuleTargetInput:
+    """The long-running watch's alert: which job, of which team, still in what state after how long."""
+    return _message(job_events.long_running_text(), job_events.LONG_RUNNING_PATHS)
+
+
+def notify(rule_: events.Rule, topic: AlertTopic, *, message: events.RuleTargetInput, dead_letter_arn: str) -> None:
+    """Send the rule's events, as alert text, to the topic and the configured existing topics: the
+    one place that decides who hears about a job (failures and long-running runs alike, through
+    EventBridge, which the existing topics' policies admit). What EventBridge cannot deliver goes
+    to the platform's dead-letter queue (alarmed)."""
     for target in topic.all_topics:
-        rule_.add_target(targets.SnsTopic(target, message=alert_message(team)))
+        rule_.add_target(targets.SnsTopic(target, message=message))
     cfn_rule: events.CfnRule = rule_.node.default_child  # type: ignore[assignment]
     for index in range(len(topic.all_topics)):
         cfn_rule.add_property_override(f"Targets.{index}.DeadLetterConfig.Arn", dead_letter_arn)

@@ -23,6 +23,9 @@ DETAIL_TYPE = "EMR Job Run State Change"
 JOB_RUN_STATES = ("PENDING", "SUBMITTED", "RUNNING", "FAILED", "COMPLETED", "CANCEL_PENDING", "CANCELLED")
 FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED")
 ALERT_STATES = ("FAILED", "CANCELLED")
+# A run in one of these states is not over: its first such event starts the long-running watch,
+# and the watch alerts when the run is still in one of them after the team's threshold.
+NOT_OVER_STATES = ("PENDING", "SUBMITTED", "RUNNING")
 FAILURE_REASONS = ("INTERNAL_ERROR", "USER_ERROR", "VALIDATION_ERROR", "CLUSTER_UNAVAILABLE")
 # The fields of an event's detail the platform reads (rules, input transformers, metric filters,
 # the Logs Insights query); tests/test_observability.py keeps every use within this list.
@@ -64,10 +67,12 @@ def team_failures(role_arn: str) -> dict[str, Any]:
     return _job_runs(ALERT_STATES, role_arn)
 
 
-def team_running(role_arn: str) -> dict[str, Any]:
-    """The team's job runs entering RUNNING: each starts a watch that alerts when the run is still
-    not over after the team's ``alerts.long_running_minutes`` (long_running.py)."""
-    return _job_runs(("RUNNING",), role_arn)
+def team_submitted(role_arn: str) -> dict[str, Any]:
+    """The team's job runs that are not over (PENDING, SUBMITTED, RUNNING): each of their events
+    starts the long-running watch of its run (watches.py), which measures from the first, the
+    submission, and is started once per job run whatever the number of events (a retried driver,
+    EventBridge's at-least-once delivery)."""
+    return _job_runs(NOT_OVER_STATES, role_arn)
 
 
 def platform_failures(roles_wildcard: str) -> dict[str, Any]:
@@ -85,6 +90,35 @@ def platform_job_events(roles_wildcard: str) -> dict[str, Any]:
     }
 
 
+# The watch's own event when a run is still not over after its team's threshold (watches.py puts
+# it on the default bus); team and platform rules send it to their topics as they send failures.
+LONG_RUNNING_DETAIL_TYPE = "Spark Job Run Long Running"
+LONG_RUNNING_DETAIL_FIELDS = ("id", "name", "virtualClusterId", "executionRoleArn", "state", "team", "minutes")
+
+
+def watch_source(name_prefix: str) -> str:
+    """The source of the watch's events: one per environment (a source may not start with aws.)."""
+    return f"spark-platform.{name_prefix}"
+
+
+def _long_running(name_prefix: str, role: Any) -> dict[str, Any]:
+    return {
+        "source": [watch_source(name_prefix)],
+        "detail-type": [LONG_RUNNING_DETAIL_TYPE],
+        "detail": {"executionRoleArn": [role]},
+    }
+
+
+def team_long_running(name_prefix: str, role_arn: str) -> dict[str, Any]:
+    """The watch's alerts about the team's job runs."""
+    return _long_running(name_prefix, role_arn)
+
+
+def platform_long_running(name_prefix: str, roles_wildcard: str) -> dict[str, Any]:
+    """The watch's alerts about every team's job runs (the platform team's view)."""
+    return _long_running(name_prefix, {"wildcard": roles_wildcard})
+
+
 # What an alert says (an EventBridge input transformer: <name> placeholders from the event).
 ALERT_PATHS = {
     "name": "$.detail.name",
@@ -100,6 +134,25 @@ ALERT_PATHS = {
 def alert_text(team: str) -> str:
     return (
         f'"Spark job <name> of team {team} is <state> (<reason> <details>) at <time>. '
+        "Job run <id> on virtual cluster <cluster>: aws emr-containers describe-job-run --id <id> "
+        '--virtual-cluster-id <cluster>"'
+    )
+
+
+LONG_RUNNING_PATHS = {
+    "name": "$.detail.name",
+    "id": "$.detail.id",
+    "cluster": "$.detail.virtualClusterId",
+    "state": "$.detail.state",
+    "team": "$.detail.team",
+    "minutes": "$.detail.minutes",
+    "time": "$.time",
+}
+
+
+def long_running_text() -> str:
+    return (
+        '"Spark job <name> of team <team> is still <state> <minutes> minutes after it was submitted (at <time>). '
         "Job run <id> on virtual cluster <cluster>: aws emr-containers describe-job-run --id <id> "
         '--virtual-cluster-id <cluster>"'
     )

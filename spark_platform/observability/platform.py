@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -15,13 +14,20 @@ from spark_platform.compliance import suppress
 from spark_platform.config import ObservabilityConfig
 from spark_platform.log_groups import encrypted_log_group, logs_key
 from spark_platform.observability import events as job_events
-from spark_platform.observability.alerts import AlertTopic, alerts_key, notify, rule
-from spark_platform.observability.dashboards import aws_metric, mwaa_widgets, own_metric, platform_widgets
+from spark_platform.observability.alarms import Alarms
+from spark_platform.observability.alerts import (
+    AlertTopic,
+    alert_message,
+    alerts_key,
+    long_running_message,
+    notify,
+    rule,
+)
+from spark_platform.observability.dashboards import mwaa_widgets, platform_widgets
 from spark_platform.observability.metrics import (
     JOB_RUN_FAILURES,
     JOB_RUNS_ENDED,
     POD_CPU_REQUEST,
-    POD_IPS_AVAILABLE,
     platform_namespace,
 )
 from spark_platform.observability.names import (
@@ -29,7 +35,8 @@ from spark_platform.observability.names import (
     job_events_log_group_name,
     platform_topic_name,
 )
-from spark_platform.observability.watches import CapacityPoller, LongRunningWatch
+from spark_platform.observability.poller import CapacityPoller
+from spark_platform.observability.watches import LongRunningWatch
 from spark_platform.retention import key_alias
 
 # CloudWatch Logs metric filter patterns (CloudWatch Logs User Guide, "Filter pattern syntax for
@@ -213,19 +220,23 @@ class PlatformObservability(Construct):
             self,
             "JobFailures",
             rule_name=f"{name_prefix}-platform-job-failures",
-            description="FAILED or CANCELLED job runs of every team -> the platform topic",
+            description="FAILED or CANCELLED job runs of every team -> the platform topics",
             pattern=job_events.platform_failures(roles),
         )
-        notify(failures, self.topic, team="(any)", dead_letter_arn=self.dead_letters.queue_arn)
-
-        self.watch = LongRunningWatch(
+        notify(failures, self.topic, message=alert_message("(any)"), dead_letter_arn=self.dead_letters.queue_arn)
+        long_running = rule(
             self,
-            "LongRunning",
-            name_prefix=name_prefix,
-            platform_topic_arn=self.topic.topic.topic_arn,
-            key=self.key,
-            logs_key=self.job_events_key,
+            "JobLongRunning",
+            rule_name=f"{name_prefix}-platform-job-long-running",
+            description="The long-running watch's alerts about every team's job runs -> the platform topics",
+            pattern=job_events.platform_long_running(name_prefix, roles),
         )
+        notify(long_running, self.topic, message=long_running_message(), dead_letter_arn=self.dead_letters.queue_arn)
+
+        self.watch = LongRunningWatch(self, "LongRunning", name_prefix=name_prefix, logs_key=self.job_events_key)
+        # Team rules started the watch itself before they started its starter: the export stays for
+        # the deploy that moves them (CloudFormation refuses to delete an export still imported).
+        stack.export_value(self.watch.machine.state_machine_arn)
         self.poller = CapacityPoller(
             self,
             "Capacity",
@@ -236,83 +247,16 @@ class PlatformObservability(Construct):
             logs_key=self.job_events_key,
         )
 
-        self.alarms: list[cw.Alarm] = []
-        minute = Duration.minutes(1)
-        self._alarm(
-            "InterruptionBacklog",
-            "Karpenter is not reading its interruption queue: nodes die without a drain",
-            aws_metric(
-                "AWS/SQS",
-                "ApproximateAgeOfOldestMessage",
-                {"QueueName": interruption_queue},
-                statistic="Maximum",
-                period=minute,
-            ),
-            threshold=120,
-            periods=3,
-        )
-        for construct_id, queue, what in (
-            ("InterruptionDeadLetters", interruption_dead_letters, "EventBridge could not deliver interruption events"),
-            (
-                "AlertDeadLetters",
-                f"{name_prefix}-alert-dead-letters",
-                "EventBridge could not deliver alerts or job events",
-            ),
-        ):
-            self._alarm(
-                construct_id,
-                what,
-                aws_metric(
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesVisible",
-                    {"QueueName": queue},
-                    statistic="Maximum",
-                    period=Duration.minutes(5),
-                ),
-                threshold=1,
-            )
-        for index, function in enumerate(kubectl_functions):
-            self._alarm(
-                f"KubectlProviderErrors{index + 1}",
-                "The kubectl provider failed: a manifest or chart was not applied",
-                aws_metric(
-                    "AWS/Lambda", "Errors", {"FunctionName": function}, statistic="Sum", period=Duration.minutes(5)
-                ),
-                threshold=1,
-            )
-        self._alarm(
-            "LongRunningWatchFailures",
-            "The long-running job watch failed: long-running jobs may go unreported",
-            aws_metric(
-                "AWS/States",
-                "ExecutionsFailed",
-                {"StateMachineArn": self.watch.machine.state_machine_arn},
-                statistic="Sum",
-                period=Duration.minutes(5),
-            ),
-            threshold=1,
-        )
-        # Pod IPs: a zone whose pod subnet is 90% used cannot start a large job (README, Networking).
-        self._alarm(
-            "PodIPsLow",
-            "A zone's pod subnet has less than 10% of its pod IPs left",
-            cw.MathExpression(
-                expression=f"MIN([{', '.join(f'z{index}' for index in range(len(zones)))}])",
-                using_metrics={
-                    f"z{index}": own_metric(
-                        name_prefix,
-                        POD_IPS_AVAILABLE,
-                        {"AvailabilityZone": zone},
-                        statistic="Minimum",
-                        period=Duration.minutes(5),
-                    )
-                    for index, zone in enumerate(zones)
-                },
-                period=Duration.minutes(5),
-            ),
-            threshold=pod_ips_per_zone // 10,
-            comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
-            periods=2,
+        self._alarms = Alarms(self, name_prefix=name_prefix, topics=self.topic.all_topics)
+        self.alarms = self._alarms.alarms
+        self._alarms.add_platform(
+            zones=zones,
+            pod_ips_per_zone=pod_ips_per_zone,
+            interruption_queue=interruption_queue,
+            interruption_dead_letters=interruption_dead_letters,
+            alert_dead_letters=f"{name_prefix}-alert-dead-letters",
+            kubectl_functions=kubectl_functions,
+            watch_machines=[self.watch.machine.state_machine_arn, self.watch.starter.state_machine_arn],
         )
 
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{name_prefix}-platform")
@@ -331,44 +275,7 @@ class PlatformObservability(Construct):
         ):
             self.dashboard.add_widgets(*row)
 
-    def _alarm(
-        self,
-        construct_id: str,
-        description: str,
-        metric: cw.IMetric,
-        *,
-        threshold: float,
-        periods: int = 1,
-        comparison: cw.ComparisonOperator = cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    ) -> cw.Alarm:
-        alarm = cw.Alarm(
-            self,
-            f"{construct_id}Alarm",
-            alarm_name=f"{self.name_prefix}-{construct_id}",
-            alarm_description=description,
-            metric=metric,
-            threshold=threshold,
-            evaluation_periods=periods,
-            comparison_operator=comparison,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-        )
-        for topic in self.topic.all_topics:
-            alarm.add_alarm_action(actions.SnsAction(topic))
-        self.alarms.append(alarm)
-        return alarm
-
     def watch_airflow(self, environment_name: str) -> None:
         """MWAA's task failures alarm and health widgets (with the orchestration stack)."""
         self.dashboard.add_widgets(*mwaa_widgets(environment_name))
-        self._alarm(
-            "AirflowTaskFailures",
-            "An Airflow task failed (a job that never reached EMR, or a failed EMR job after its retries)",
-            aws_metric(
-                "AmazonMWAA",
-                "TaskInstanceFailures",
-                {"Function": "Task Instance", "Environment": environment_name},
-                statistic="Sum",
-                period=Duration.minutes(5),
-            ),
-            threshold=1,
-        )
+        self._alarms.add_airflow(environment_name)

@@ -12,14 +12,15 @@ from constructs import Construct
 
 from spark_platform.config import TeamConfig
 from spark_platform.observability import events as job_events
-from spark_platform.observability.alerts import AlertTopic, notify, rule
+from spark_platform.observability.alerts import AlertTopic, alert_message, long_running_message, notify, rule
 from spark_platform.observability.dashboards import TeamDashboard
 from spark_platform.observability.names import alerts_topic_name
 
 
 class TeamObservability(Construct):
-    """The team's encrypted topic with its subscriptions, a rule for its FAILED and CANCELLED job
-    runs, one that starts the long-running watch for each run that starts, and its dashboard."""
+    """The team's encrypted topic with its subscriptions; rules for its FAILED and CANCELLED job
+    runs and for the long-running watch's alerts about them, both to the topic and the team's
+    existing topics; one that starts the watch of each run submitted; and its dashboard."""
 
     def __init__(
         self,
@@ -44,43 +45,52 @@ class TeamObservability(Construct):
             self,
             "JobFailures",
             rule_name=f"{name_prefix}-{team.name}-job-failures",
-            description=f"FAILED or CANCELLED job runs of team {team.name} -> its alert topic",
+            description=f"FAILED or CANCELLED job runs of team {team.name} -> its alert topics",
             pattern=job_events.team_failures(role_arn),
         )
-        notify(self.failures, self.topic, team=team.name, dead_letter_arn=dead_letter_arn)
-
-        self.running = rule(
+        notify(self.failures, self.topic, message=alert_message(team.name), dead_letter_arn=dead_letter_arn)
+        self.long_running = rule(
             self,
-            "JobRunning",
-            rule_name=f"{name_prefix}-{team.name}-job-running",
-            description=f"Job runs of team {team.name} that start -> the long-running watch",
-            pattern=job_events.team_running(role_arn),
+            "JobLongRunning",
+            rule_name=f"{name_prefix}-{team.name}-job-long-running",
+            description=f"The long-running watch's alerts about job runs of team {team.name} -> its alert topics",
+            pattern=job_events.team_long_running(name_prefix, role_arn),
+        )
+        notify(self.long_running, self.topic, message=long_running_message(), dead_letter_arn=dead_letter_arn)
+
+        self.submitted = rule(
+            self,
+            "JobSubmitted",
+            rule_name=f"{name_prefix}-{team.name}-job-submitted",
+            description=f"Job runs of team {team.name} not over yet -> the long-running watch (once per run)",
+            pattern=job_events.team_submitted(role_arn),
         )
         minutes = team.alerts.long_running_minutes
-        self.running.add_target(
+        self.submitted.add_target(
             targets.SfnStateMachine(
                 sfn.StateMachine.from_state_machine_arn(self, "Watch", watch_arn),
                 role=iam.Role.from_role_arn(self, "WatchStarter", watch_role_arn, mutable=False),
+                # The same for every event of a run (no state, no time): the starter's idempotent start.
                 input=events.RuleTargetInput.from_object(
                     {
                         "jobRunId": events.EventField.from_path("$.detail.id"),
                         "virtualClusterId": events.EventField.from_path("$.detail.virtualClusterId"),
                         "name": events.EventField.from_path("$.detail.name"),
+                        "executionRoleArn": events.EventField.from_path("$.detail.executionRoleArn"),
                         "team": team.name,
                         "minutes": minutes,
                         "waitSeconds": minutes * 60,
-                        "teamTopicArn": self.topic.topic.topic_arn,
                     }
                 ),
             )
         )
         # The watch is in the platform's observability stack: same account and Region by construction.
-        Annotations.of(self.running).acknowledge_warning(
+        Annotations.of(self.submitted).acknowledge_warning(
             "@aws-cdk/aws-events:ruleUnresolvedEnvironment",
             "The watch state machine is the platform observability stack's, in this stack's account and Region.",
         )
-        cfn_running: events.CfnRule = self.running.node.default_child  # type: ignore[assignment]
-        cfn_running.add_property_override("Targets.0.DeadLetterConfig.Arn", dead_letter_arn)
+        cfn_submitted: events.CfnRule = self.submitted.node.default_child  # type: ignore[assignment]
+        cfn_submitted.add_property_override("Targets.0.DeadLetterConfig.Arn", dead_letter_arn)
 
         self.dashboard = TeamDashboard(
             self,

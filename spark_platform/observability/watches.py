@@ -1,15 +1,21 @@
 """Step Functions workflows that watch what no AWS event reports, without a Lambda function.
 
-* The long-running watch: started by each team's rule when one of its job runs enters RUNNING; it
-  waits the team's ``alerts.long_running_minutes``, asks EMR on EKS for the run's state
-  (DescribeJobRun through the AWS SDK integration, "Call other AWS services" in the Step Functions
-  Developer Guide) and, when the run is still not over, publishes to the team's and the platform's
-  topics. A standard workflow: waiting costs nothing and may last up to a year.
-* The capacity poller: every five minutes, the free addresses of each pod subnet (EC2
-  DescribeSubnets ``AvailableIpAddressCount``: with prefix delegation every /28 a node takes is
-  gone from it) and the running Karpenter nodes of each pool (DescribeInstances by the tags
-  Karpenter puts on its instances), written with PutMetricData: the platform dashboard's "pod IPs
-  left per zone" and "nodes by pool", which AWS publishes nowhere else. An express workflow.
+The long-running watch, one per job run: each team's rule sends every event of its runs that are
+not over (PENDING, SUBMITTED, RUNNING) to the starter, an express workflow that starts the watch
+with an execution name made of the run's virtual cluster and id. StartExecution of a standard
+workflow is idempotent by name: with the name of an open execution and the same input it returns
+that execution; with the name of a closed one (for 90 days) it fails ExecutionAlreadyExists,
+which the starter takes as "already watched" (Step Functions API reference, StartExecution;
+Developer Guide, "Execution guarantees"). So the first event, the submission, starts the one
+watch of the run, and a retried driver or a duplicate delivery starts none. The watch waits the
+team's ``alerts.long_running_minutes``, asks EMR on EKS for the run's state (DescribeJobRun
+through the AWS SDK integration, "Call other AWS services") and, when the run is still not over,
+puts a "Spark Job Run Long Running" event on the default bus (the optimized EventBridge
+integration; "Add EventBridge events with Step Functions": a failed entry fails the task). The
+team's and the platform's rules send that event to their topics, own and existing, as they send
+failures (alerts.notify). A standard workflow: waiting costs nothing and may last up to a year.
+
+The capacity poller (poller.py) is the other workflow; both share ``state_machine``.
 """
 
 from __future__ import annotations
@@ -18,8 +24,6 @@ import json
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
@@ -27,21 +31,48 @@ from constructs import Construct
 
 from spark_platform.compliance import nag_resource_form, suppress
 from spark_platform.log_groups import encrypted_log_group
-from spark_platform.observability.metrics import NODES, POD_IPS_AVAILABLE
+from spark_platform.observability import events as job_events
 
-STILL_RUNNING = ("PENDING", "SUBMITTED", "RUNNING")
+STILL_RUNNING = job_events.NOT_OVER_STATES
+# AWS SDK integrations name a service's error <Service>.<Error>Exception ("Learning to use AWS
+# service SDK integrations in Step Functions": the Exception suffix is added when the API lacks it).
+ALREADY_WATCHED = "Sfn.ExecutionAlreadyExistsException"
 
 
-def long_running_definition(platform_topic_arn: str) -> dict[str, Any]:
-    """Input (from the team rule's input transformer): jobRunId, virtualClusterId, name, team,
-    waitSeconds, minutes, teamTopicArn. AWS SDK integrations name fields in PascalCase."""
-    message = (
-        "States.Format('Spark job {} of team {} is still {} after {} minutes (job run {} on virtual cluster {}): "
-        "aws emr-containers describe-job-run --id {} --virtual-cluster-id {}', $.name, $.team, $.now.state, "
-        "$.minutes, $.jobRunId, $.virtualClusterId, $.jobRunId, $.virtualClusterId)"
-    )
+def execution_name() -> str:
+    """The watch's execution name: unique per job run (a job run id is unique in its virtual
+    cluster), within StartExecution's 80 characters of letters, digits, - and _ (25 + 1 + 19)."""
+    return "States.Format('{}-{}', $.virtualClusterId, $.jobRunId)"
+
+
+def starter_definition(watch_arn: str) -> dict[str, Any]:
+    """Input (from the team rule's input transformer): the watch's input, the same for every event
+    of one job run, so a start while the watch is open is StartExecution's idempotent case."""
     return {
-        "Comment": "Alert when a job run is still not over after the team's long-running threshold",
+        "Comment": "Start the long-running watch of a job run once, named after the run",
+        "StartAt": "StartWatch",
+        "States": {
+            "StartWatch": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution",
+                "Parameters": {
+                    "StateMachineArn": watch_arn,
+                    "Name.$": execution_name(),
+                    "Input.$": "States.JsonToString($)",
+                },
+                "Catch": [{"ErrorEquals": [ALREADY_WATCHED], "ResultPath": None, "Next": "AlreadyWatched"}],
+                "End": True,
+            },
+            "AlreadyWatched": {"Type": "Succeed"},
+        },
+    }
+
+
+def long_running_definition(name_prefix: str) -> dict[str, Any]:
+    """Input: jobRunId, virtualClusterId, name, team, executionRoleArn, waitSeconds, minutes. AWS SDK
+    integrations name fields in PascalCase."""
+    return {
+        "Comment": "Alert when a job run is still not over the team's long-running threshold after it was submitted",
         "StartAt": "Wait",
         "States": {
             "Wait": {"Type": "Wait", "SecondsPath": "$.waitSeconds", "Next": "Describe"},
@@ -58,22 +89,31 @@ def long_running_definition(platform_topic_arn: str) -> dict[str, Any]:
                 "Choices": [
                     {
                         "Or": [{"Variable": "$.now.state", "StringEquals": state} for state in STILL_RUNNING],
-                        "Next": "AlertTeam",
+                        "Next": "Alert",
                     }
                 ],
                 "Default": "Over",
             },
-            "AlertTeam": {
+            "Alert": {
                 "Type": "Task",
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {"TopicArn.$": "$.teamTopicArn", "Message.$": message},
-                "ResultPath": None,
-                "Next": "AlertPlatform",
-            },
-            "AlertPlatform": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {"TopicArn": platform_topic_arn, "Message.$": message},
+                "Resource": "arn:aws:states:::events:putEvents",
+                "Parameters": {
+                    "Entries": [
+                        {
+                            "Source": job_events.watch_source(name_prefix),
+                            "DetailType": job_events.LONG_RUNNING_DETAIL_TYPE,
+                            "Detail": {
+                                "id.$": "$.jobRunId",
+                                "name.$": "$.name",
+                                "virtualClusterId.$": "$.virtualClusterId",
+                                "executionRoleArn.$": "$.executionRoleArn",
+                                "state.$": "$.now.state",
+                                "team.$": "$.team",
+                                "minutes.$": "$.minutes",
+                            },
+                        }
+                    ]
+                },
                 "ResultPath": None,
                 "End": True,
             },
@@ -82,95 +122,7 @@ def long_running_definition(platform_topic_arn: str) -> dict[str, Any]:
     }
 
 
-def poller_definition(*, namespace: str, pod_subnet_ids: list[str], cluster_name: str, pools: list[str]) -> dict:
-    def count_nodes(pool: str) -> dict[str, Any]:
-        return {
-            "StartAt": f"Describe {pool}",
-            "States": {
-                f"Describe {pool}": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:ec2:describeInstances",
-                    "Parameters": {
-                        "Filters": [
-                            {"Name": f"tag:kubernetes.io/cluster/{cluster_name}", "Values": ["owned"]},
-                            {"Name": "tag:karpenter.sh/nodepool", "Values": [pool]},
-                            {"Name": "instance-state-name", "Values": ["pending", "running"]},
-                        ]
-                    },
-                    "ResultSelector": {"count.$": "States.ArrayLength($.Reservations[*].Instances[*].InstanceId)"},
-                    "Next": f"Publish {pool}",
-                },
-                f"Publish {pool}": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
-                    "Parameters": {
-                        "Namespace": namespace,
-                        "MetricData": [
-                            {
-                                "MetricName": NODES,
-                                "Dimensions": [{"Name": "NodePool", "Value": pool}],
-                                "Value.$": "$.count",
-                                "Unit": "Count",
-                            }
-                        ],
-                    },
-                    "End": True,
-                },
-            },
-        }
-
-    pod_ips = {
-        "StartAt": "Subnets",
-        "States": {
-            "Subnets": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:ec2:describeSubnets",
-                "Parameters": {"SubnetIds": pod_subnet_ids},
-                "Next": "EachZone",
-            },
-            "EachZone": {
-                "Type": "Map",
-                "ItemsPath": "$.Subnets",
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": "Publish zone",
-                    "States": {
-                        "Publish zone": {
-                            "Type": "Task",
-                            "Resource": "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
-                            "Parameters": {
-                                "Namespace": namespace,
-                                "MetricData": [
-                                    {
-                                        "MetricName": POD_IPS_AVAILABLE,
-                                        "Dimensions": [{"Name": "AvailabilityZone", "Value.$": "$.AvailabilityZone"}],
-                                        "Value.$": "$.AvailableIpAddressCount",
-                                        "Unit": "Count",
-                                    }
-                                ],
-                            },
-                            "End": True,
-                        }
-                    },
-                },
-                "End": True,
-            },
-        },
-    }
-    return {
-        "Comment": "Pod IPs left per zone and Karpenter nodes per pool, as CloudWatch metrics",
-        "StartAt": "Measure",
-        "States": {
-            "Measure": {
-                "Type": "Parallel",
-                "Branches": [pod_ips, *(count_nodes(pool) for pool in pools)],
-                "End": True,
-            }
-        },
-    }
-
-
-def _state_machine(
+def state_machine(
     scope: Construct,
     construct_id: str,
     *,
@@ -207,101 +159,61 @@ def _state_machine(
 
 
 class LongRunningWatch(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, name_prefix: str, platform_topic_arn: str, key: kms.IKey, logs_key
-    ) -> None:
+    """The watch (standard) and its starter (express); ``events_role`` starts the starter."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, name_prefix: str, logs_key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.machine = _state_machine(
+        self.machine = state_machine(
             self,
             "Watch",
-            definition=long_running_definition(platform_topic_arn),
+            definition=long_running_definition(name_prefix),
             kind=sfn.StateMachineType.STANDARD,
             logs_key=logs_key,
             retention_days=90,
         )
+        job_runs = stack.format_arn(service="emr-containers", resource="/virtualclusters/*/jobruns/*")
         self.machine.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["emr-containers:DescribeJobRun"],
-                resources=[stack.format_arn(service="emr-containers", resource="/virtualclusters/*/jobruns/*")],
+                resources=[job_runs],
                 conditions={"StringEquals": {"aws:ResourceTag/spark-platform": name_prefix}},
             )
         )
+        # Only its own events, on the default bus (EventBridge User Guide, "Using IAM policy
+        # conditions": events:source).
         self.machine.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["sns:Publish"],
-                resources=[stack.format_arn(service="sns", resource=f"{name_prefix}-*-alerts")],
+                actions=["events:PutEvents"],
+                resources=[stack.format_arn(service="events", resource="event-bus", resource_name="default")],
+                conditions={"StringEquals": {"events:source": job_events.watch_source(name_prefix)}},
             )
         )
-        key.grant(self.machine, "kms:Decrypt", "kms:GenerateDataKey*")
         suppress(
             self.machine,
             (
-                "AwsSolutions::AwsSolutions-IAM5[Resource::"
-                f"{nag_resource_form(stack.resolve(stack.format_arn(service='emr-containers', resource='/virtualclusters/*/jobruns/*')))}]",
+                f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource_form(stack.resolve(job_runs))}]",
                 "Any job run of the platform's virtual clusters (tag condition): the watch learns the run from the event.",
             ),
-            (
-                "AwsSolutions::AwsSolutions-IAM5[Resource::"
-                f"{nag_resource_form(stack.resolve(stack.format_arn(service='sns', resource=f'{name_prefix}-*-alerts')))}]",
-                "Every team's alert topic (<prefix>-<team>-alerts): the team's rule passes its topic to the watch.",
-            ),
-            (
-                "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-                "Publishing to a KMS-encrypted topic needs data keys of the alert key (SNS Developer Guide, 'Encryption at rest').",
-            ),
         )
-        # The role team rules start the watch with (EventBridge needs one to start executions).
-        self.events_role = iam.Role(
-            self, "StartRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"), description="Start the watch"
-        )
-        self.machine.grant_start_execution(self.events_role)
-        suppress(
-            self.events_role,
-            (
-                "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
-                "CDK's grant_start_execution writes one statement (states:StartExecution on this state machine).",
-            ),
-        )
-
-
-class CapacityPoller(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        namespace: str,
-        pod_subnet_ids: list[str],
-        cluster_name: str,
-        pools: list[str],
-        logs_key: kms.IKey,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.machine = _state_machine(
+        self.starter = state_machine(
             self,
-            "Poller",
-            definition=poller_definition(
-                namespace=namespace, pod_subnet_ids=pod_subnet_ids, cluster_name=cluster_name, pools=pools
-            ),
+            "Starter",
+            definition=starter_definition(self.machine.state_machine_arn),
             kind=sfn.StateMachineType.EXPRESS,
             logs_key=logs_key,
             retention_days=7,
         )
-        self.machine.add_to_role_policy(
-            iam.PolicyStatement(actions=["ec2:DescribeSubnets", "ec2:DescribeInstances"], resources=["*"])
+        self.machine.grant_start_execution(self.starter)
+        # The role team rules start the starter with (EventBridge needs one to start executions).
+        self.events_role = iam.Role(
+            self, "StartRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"), description="Start the watch"
         )
-        self.machine.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
-            )
+        self.starter.grant_start_execution(self.events_role)
+        suppress(
+            self.events_role,
+            (
+                "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
+                "CDK's grant_start_execution writes one statement (states:StartExecution on the starter).",
+            ),
         )
-        self.schedule = events.Rule(
-            self,
-            "Every5Minutes",
-            description="Measure pod IPs left per zone and Karpenter nodes per pool",
-            schedule=events.Schedule.rate(Duration.minutes(5)),
-        )
-        self.schedule.add_target(targets.SfnStateMachine(self.machine))

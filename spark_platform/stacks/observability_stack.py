@@ -108,7 +108,7 @@ class TeamsObservabilityStack(PlatformStack):
             name_prefix=self._name_prefix,
             role_name=role_name,
             key=platform.key,
-            watch_arn=platform.watch.machine.state_machine_arn,
+            watch_arn=platform.watch.starter.state_machine_arn,
             watch_role_arn=platform.watch.events_role.role_arn,
             dead_letter_arn=platform.dead_letters.queue_arn,
             cluster_name=self._cluster_name,
