@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spark_platform.tenancy.kubernetes import driver_template, executor_template
+from spark_platform.jobs.team_objects import driver_template, executor_template
 
 from .conftest import ROOT, render
 

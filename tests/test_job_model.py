@@ -126,7 +126,7 @@ def test_karpenter_may_not_drain_the_node_of_a_job_runner_or_a_driver_while_the_
     karpenter.sh/do-not-disrupt, which keeps consolidation and drift off their nodes."""
     from spark_platform.config import sandbox_config
     from spark_platform.jobs.emr_pods import JobSpec, job_pods
-    from spark_platform.tenancy.kubernetes import driver_template, executor_template
+    from spark_platform.jobs.team_objects import driver_template, executor_template
 
     team = sandbox_config().teams[0]
     spec = JobSpec("t.j", "emr-7.12.0-latest", True, 1, 2, "4g", 1, "2g")

@@ -17,7 +17,7 @@ import pytest
 from spark_platform.jobs.emr_pods import JobPods, job_pods
 from spark_platform.jobs.fit import limit_range_violations, pod_requests, quantity, with_limit_range_defaults
 from spark_platform.jobs.submission import job_submitter_properties
-from spark_platform.tenancy.kubernetes import driver_template, executor_template
+from spark_platform.jobs.team_objects import driver_template, executor_template
 
 from .twin.jobs import TwinJob, edge_jobs, sample_jobs, verdict
 from .twin.run import (

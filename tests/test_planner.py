@@ -12,6 +12,7 @@ from spark_platform.jobs.capacity import GIB, MIB, Resources
 from spark_platform.jobs.dag_package import pipeline_model
 from spark_platform.jobs.fit import pod_requests
 from spark_platform.jobs.pipelines import check_pipelines, job_spec, one_executor_pods
+from spark_platform.jobs.team_objects import QUOTA_ONLY, namespace_manifests
 from spark_platform.planner.packing import fits
 from spark_platform.planner.plan import pool_models, simulate_day
 from spark_platform.planner.prices import price_table
@@ -27,7 +28,6 @@ from spark_platform.planner.workload import (
     plan_pipelines,
     start_minutes,
 )
-from spark_platform.tenancy.kubernetes import QUOTA_ONLY, namespace_manifests
 
 REQUIRED = (
     "peak_pod_ips",

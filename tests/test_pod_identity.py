@@ -20,7 +20,7 @@ from spark_platform.config import ConfigError, from_mapping, uses_pod_identity
 from spark_platform.emr_release_catalog import RELEASES
 from spark_platform.jobs.emr_pods import job_pods, service_account
 from spark_platform.jobs.submission import job_submitter_properties
-from spark_platform.tenancy.kubernetes import driver_template, executor_template
+from spark_platform.jobs.team_objects import driver_template, executor_template
 from spark_platform.tenancy.pod_identity import job_service_accounts, pod_identity_trust_document
 
 from .conftest import synthesize

@@ -15,7 +15,7 @@ import pytest
 
 from spark_platform.jobs.emr_pods import LOG_SHIPPER
 from spark_platform.jobs.pipelines import one_executor_pods
-from spark_platform.tenancy.kubernetes import driver_template, executor_template
+from spark_platform.jobs.team_objects import driver_template, executor_template
 
 from .pss import baseline_violations, restricted_violations, violations_by_container
 from .twin.jobs import sample_jobs

@@ -22,7 +22,7 @@ from spark_platform.jobs.emr_pods import JobPods, job_pods
 from spark_platform.jobs.fit import quantity, with_limit_range_defaults
 from spark_platform.jobs.runtimes import runtime_spark_conf
 from spark_platform.jobs.submission import job_submitter_properties, platform_spark_conf
-from spark_platform.tenancy.kubernetes import driver_template, executor_template
+from spark_platform.jobs.team_objects import driver_template, executor_template
 
 from .pss import baseline_violations, violations_by_container
 from .twin import spark

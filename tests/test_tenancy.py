@@ -12,8 +12,8 @@ import yaml
 from aws_cdk import Aws, Token
 
 from spark_platform.config import TeamConfig, from_mapping, sandbox_config
+from spark_platform.jobs.team_objects import driver_template, executor_template, namespace_manifests
 from spark_platform.tenancy import base36, job_service_account_pattern
-from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 
 from .conftest import VARIANT, render, synthesize
 

@@ -27,7 +27,7 @@ from spark_platform.jobs.runtimes import job_problems as runtime_problems
 from spark_platform.jobs.runtimes import runtime_spark_conf
 from spark_platform.jobs.spark_resources import SparkSettingError, is_python
 from spark_platform.jobs.submission import job_submitter_properties
-from spark_platform.tenancy.kubernetes import QUOTA_ONLY, driver_template, executor_template, namespace_manifests
+from spark_platform.jobs.team_objects import team_objects
 
 SHIPPED_PIPELINES = "orchestration/dags/pipelines"
 SHIPPED_ARTIFACTS = "orchestration/artifacts"
@@ -166,13 +166,6 @@ def job_spec(pipeline, job, *, release_label: str | None = None) -> JobSpec:
         driver_memory=job.driver_memory,
         spark_conf={**runtime_spark_conf(release_label), **JOB_TYPES[job.job_type].spark_conf, **job.spark_conf},
     )
-
-
-@functools.cache
-def team_objects(team: TeamConfig) -> tuple[dict, dict, list]:
-    """The team's driver and executor templates and namespace objects, rendered once per team
-    (job_pods copies the templates; the namespace objects are only read)."""
-    return driver_template(team), executor_template(team), namespace_manifests(team, kubernetes_version=QUOTA_ONLY)
 
 
 def job_run_problems(config: PlatformConfig, team: TeamConfig, spec: JobSpec) -> list[str]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from spark_platform.config import PlatformConfig, TeamConfig
 from spark_platform.jobs.emr_pods import JobSpec
 from spark_platform.jobs.fit import pod_requests
-from spark_platform.jobs.pipelines import one_executor_pods, team_objects
+from spark_platform.jobs.pipelines import one_executor_pods
+from spark_platform.jobs.team_objects import team_objects
 from spark_platform.planner.packing import PoolModel
 from spark_platform.planner.plan import pool_models
 from spark_platform.planner.prices import price_table

@@ -7,7 +7,7 @@ from typing import Any
 
 from spark_platform.config import PlatformConfig
 from spark_platform.jobs.fit import quantity
-from spark_platform.jobs.pipelines import team_objects
+from spark_platform.jobs.team_objects import team_objects
 from spark_platform.planner.packing import PoolModel
 from spark_platform.planner.prices import PriceTable, price_table
 from spark_platform.planner.simulate import Metrics, Simulation

@@ -19,7 +19,8 @@ from spark_platform.jobs.capacity import Resources
 from spark_platform.jobs.dag_package import schedule_module
 from spark_platform.jobs.emr_pods import JobSpec
 from spark_platform.jobs.fit import pod_requests, pool_of, quantity, with_limit_range_defaults
-from spark_platform.jobs.pipelines import check_pipelines, job_spec, one_executor_pods, team_objects
+from spark_platform.jobs.pipelines import check_pipelines, job_spec, one_executor_pods
+from spark_platform.jobs.team_objects import team_objects
 
 MINUTES_PER_DAY = 24 * 60
 

@@ -20,12 +20,12 @@ from spark_platform.compliance import acknowledge_wildcard_resources
 from spark_platform.config import NetworkConfig, TeamConfig, glue_database_name, uses_pod_identity
 from spark_platform.emr_releases import warn_near_end_of_support
 from spark_platform.jobs.submission import FALLBACK_FOLDER, job_submitter_properties, platform_spark_conf
+from spark_platform.jobs.team_objects import driver_template, executor_template, namespace_manifests
 from spark_platform.log_groups import encrypted_log_group
 from spark_platform.observability.names import alerts_topic_name, monitoring_configuration, spark_ui_hint
 from spark_platform.retention import keep
 from spark_platform.tenancy import grants
 from spark_platform.tenancy.job_permissions import JobResources, job_role_statements, wildcard_reason
-from spark_platform.tenancy.kubernetes import driver_template, executor_template, namespace_manifests
 from spark_platform.tenancy.network_policy import network_policies
 from spark_platform.tenancy.placement import MAX_POLICIES_PER_TEAM
 from spark_platform.tenancy.pod_identity import POD_IDENTITY_PRINCIPAL, pod_identity_trust_document

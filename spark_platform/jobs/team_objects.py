@@ -1,7 +1,13 @@
-"""A team's Kubernetes objects: namespace manifests and driver/executor pod templates."""
+"""A team's Kubernetes objects: namespace manifests and driver/executor pod templates.
+
+Part of the job model: a job's pods are admitted by the team's LimitRange and ResourceQuota and
+built from its pod templates, so the synth checks, the planner and the twin read them here; the
+tenancy constructs apply the same objects to the cluster.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from spark_platform.config import TeamConfig
@@ -78,3 +84,10 @@ def namespace_manifests(team: TeamConfig, *, kubernetes_version: str) -> list[di
             },
         ],
     )
+
+
+@functools.cache
+def team_objects(team: TeamConfig) -> tuple[dict, dict, list]:
+    """The team's driver and executor templates and namespace objects, rendered once per team
+    (job_pods copies the templates; the namespace objects are only read)."""
+    return driver_template(team), executor_template(team), namespace_manifests(team, kubernetes_version=QUOTA_ONLY)
