@@ -259,6 +259,13 @@ CHANGES: dict[str, Day2Change] = {
         _set("karpenter.executor", {"capacity_types": ["spot"], "cpu_limit": 4000, "memory_limit_gib": 16000}),
         must_update=("Custom::AWSCDK-EKS-KubernetesResource",),
     ),
+    "driver pool sizes and limits": Day2Change(
+        _set(
+            "karpenter.driver",
+            {"instance_sizes": ["xlarge", "2xlarge", "4xlarge"], "cpu_limit": 512, "memory_limit_gib": 2048},
+        ),
+        must_update=("Custom::AWSCDK-EKS-KubernetesResource",),
+    ),
     "add an interface endpoint": Day2Change(_add_endpoint, must_update=("AWS::EC2::VPCEndpoint",)),
     "public endpoint CIDRs": Day2Change(
         _set("cluster.endpoint_public_cidrs", ["198.51.100.0/24", "203.0.113.0/24"]), must_update=("AWS::EKS::Cluster",)

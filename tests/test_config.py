@@ -133,7 +133,7 @@ def with_override(path: str, value: object) -> dict:
         (
             "karpenter.executor",
             {"cpu_limit": 0},
-            r"^karpenter\.executor: cpu_limit and memory_limit_gib must be positive",
+            r"^karpenter\.executor\.cpu_limit: 0 must be positive",
         ),
     ],
 )

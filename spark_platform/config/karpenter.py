@@ -61,8 +61,12 @@ class NodePoolConfig:
                 f"{field_path}.capacity_types",
                 f"{list(self.capacity_types)} must be a non-empty subset of {list(CAPACITY_TYPES)}",
             )
-        if self.cpu_limit < 1 or self.memory_limit_gib < 1:
-            fail(field_path, "cpu_limit and memory_limit_gib must be positive")
+        for name in ("cpu_limit", "memory_limit_gib"):
+            if getattr(self, name) < 1:
+                fail(
+                    f"{field_path}.{name}",
+                    f"{getattr(self, name)} must be positive (the pool's total across its nodes)",
+                )
         check_duration(f"{field_path}.consolidate_after", self.consolidate_after)
         check_duration(f"{field_path}.expire_after", self.expire_after, allow_never=True)
         check_duration(f"{field_path}.termination_grace_period", self.termination_grace_period)
