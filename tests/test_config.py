@@ -178,17 +178,26 @@ def test_yaml_file_is_loaded_and_validated(tmp_path):
         load_config(str(broken))
 
 
-def test_cdk_app_exits_with_one_line_and_no_stack_trace_on_bad_config(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(json.dumps(with_override("network.service_cidr", "10.0.0.0/16")))
-    result = subprocess.run(
+def _run_app(config: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The CDK app as `make synth CONFIG=<config>` runs it."""
+    return subprocess.run(
         [sys.executable, "app.py"],
         cwd=ROOT,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}), "CDK_OUTDIR": str(tmp_path / "out")},
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps({"config": str(config)}),
+            "CDK_OUTDIR": str(tmp_path / "out"),
+        },
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_cdk_app_exits_with_one_line_and_no_stack_trace_on_bad_config(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(json.dumps(with_override("network.service_cidr", "10.0.0.0/16")))
+    result = _run_app(bad, tmp_path)
     assert result.returncode != 0
     assert result.stderr.strip() == (
         f"error: invalid platform configuration: {bad}: network.service_cidr: 10.0.0.0/16 overlaps network.vpc_cidr "
@@ -208,14 +217,7 @@ def test_cdk_app_lists_every_problem_of_a_configuration_file_in_one_run(tmp_path
     data["karpenter"] = {"max_pods": 5, "root_volume_gib": "big"}
     bad = tmp_path / "bad.yaml"
     bad.write_text(json.dumps(data))
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}), "CDK_OUTDIR": str(tmp_path / "out")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run_app(bad, tmp_path)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     heading, *problems = result.stderr.strip().splitlines()
     # A shape problem (a string where a number goes) stops the models' checks that need the whole
@@ -224,14 +226,7 @@ def test_cdk_app_lists_every_problem_of_a_configuration_file_in_one_run(tmp_path
     assert [line.split(": ")[1] for line in problems] == ["network.service_cidr", "karpenter.root_volume_gib"]
     data["karpenter"] = {"max_pods": 5}
     bad.write_text(json.dumps(data))
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}), "CDK_OUTDIR": str(tmp_path / "out")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run_app(bad, tmp_path)
     heading, *problems = result.stderr.strip().splitlines()
     assert heading == f"error: invalid platform configuration, {len(problems)} problems:"
     assert all(line.startswith(f"{bad}: ") for line in problems)

@@ -156,45 +156,9 @@ class PlatformObservability(Construct):
             )
         ]
         self.metric_filters = [
-            logs.CfnMetricFilter(
-                self,
-                "JobRunsEnded",
-                log_group_name=self.job_events.log_group_name,
-                filter_pattern=ENDED_FILTER,
-                metric_transformations=[
-                    logs.CfnMetricFilter.MetricTransformationProperty(
-                        metric_namespace=namespace,
-                        metric_name=JOB_RUNS_ENDED,
-                        metric_value="1",
-                        unit="Count",
-                        dimensions=[
-                            logs.CfnMetricFilter.DimensionProperty(
-                                key="ExecutionRoleArn", value="$.detail.executionRoleArn"
-                            ),
-                            logs.CfnMetricFilter.DimensionProperty(key="State", value="$.detail.state"),
-                        ],
-                    )
-                ],
-            ),
-            logs.CfnMetricFilter(
-                self,
-                "JobRunFailures",
-                log_group_name=self.job_events.log_group_name,
-                filter_pattern=FAILED_FILTER,
-                metric_transformations=[
-                    logs.CfnMetricFilter.MetricTransformationProperty(
-                        metric_namespace=namespace,
-                        metric_name=JOB_RUN_FAILURES,
-                        metric_value="1",
-                        unit="Count",
-                        dimensions=[
-                            logs.CfnMetricFilter.DimensionProperty(
-                                key="ExecutionRoleArn", value="$.detail.executionRoleArn"
-                            ),
-                            logs.CfnMetricFilter.DimensionProperty(key="FailureReason", value="$.detail.failureReason"),
-                        ],
-                    )
-                ],
+            self._count_job_events("JobRunsEnded", ENDED_FILTER, namespace, JOB_RUNS_ENDED, "State", "state"),
+            self._count_job_events(
+                "JobRunFailures", FAILED_FILTER, namespace, JOB_RUN_FAILURES, "FailureReason", "failureReason"
             ),
             # The Container Insights log group exists before the add-on writes to it (cluster stack).
             logs.CfnMetricFilter(
@@ -279,3 +243,29 @@ class PlatformObservability(Construct):
         """MWAA's task failures alarm and health widgets (with the orchestration stack)."""
         self.dashboard.add_widgets(*mwaa_widgets(environment_name))
         self._alarms.add_airflow(environment_name)
+
+    def _count_job_events(
+        self, construct_id: str, pattern: str, namespace: str, metric_name: str, dimension: str, field: str
+    ) -> logs.CfnMetricFilter:
+        """A count per job role and ``dimension`` (read from the event's ``detail.<field>``) of the
+        recorded job events that match ``pattern``."""
+        return logs.CfnMetricFilter(
+            self,
+            construct_id,
+            log_group_name=self.job_events.log_group_name,
+            filter_pattern=pattern,
+            metric_transformations=[
+                logs.CfnMetricFilter.MetricTransformationProperty(
+                    metric_namespace=namespace,
+                    metric_name=metric_name,
+                    metric_value="1",
+                    unit="Count",
+                    dimensions=[
+                        logs.CfnMetricFilter.DimensionProperty(
+                            key="ExecutionRoleArn", value="$.detail.executionRoleArn"
+                        ),
+                        logs.CfnMetricFilter.DimensionProperty(key=dimension, value=f"$.detail.{field}"),
+                    ],
+                )
+            ],
+        )
