@@ -53,22 +53,22 @@ def fail(field_path: str, message: str) -> None:
     problems = _PROBLEMS.get()
     if problems is None:
         raise ConfigError(problem)
-    if problem not in problems:
-        problems.append(problem)
+    _record(problem, problems)
 
 
-def _record(error: ConfigError, problems: list[str]) -> None:
-    problems.extend(line for line in str(error).splitlines() if line not in problems)
+def _record(lines: str, problems: list[str]) -> None:
+    """Add each line of ``lines`` that is not there yet (a check may meet a problem twice)."""
+    problems.extend(line for line in lines.splitlines() if line not in problems)
 
 
 @contextmanager
-def every_problem() -> Iterator[list[str]]:
+def every_problem() -> Iterator[None]:
     """Collect every problem reported inside; at the end raise one ConfigError, a line each."""
     problems: list[str] = []
     token = _PROBLEMS.set(problems)
     try:
         with check():
-            yield problems
+            yield
     finally:
         _PROBLEMS.reset(token)
     if problems:
@@ -87,7 +87,7 @@ def check() -> Iterator[None]:
     try:
         yield
     except ConfigError as error:
-        _record(error, problems)
+        _record(str(error), problems)
     except Exception:
         if not problems:
             raise
@@ -146,12 +146,7 @@ def config_errors(
     """
     errors = error.errors(include_url=False)
     chosen = [e for e in errors if not (e["type"].endswith("_type") and _is_union_branch(e["loc"][-1]))]
-    lines: list[str] = []
-    for one in chosen or errors[:1]:
-        line = _line(one, allowed_fields)
-        if line not in lines:
-            lines.append(line)
-    return lines
+    return [_line(one, allowed_fields) for one in chosen or errors[:1]]
 
 
 def _line(error: typing.Any, allowed_fields: typing.Callable[[tuple[str | int, ...]], list[str]]) -> str:

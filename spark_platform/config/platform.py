@@ -211,12 +211,12 @@ def from_mapping(data: Mapping[str, typing.Any]) -> PlatformConfig:
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"platform config: expected a mapping, got {type(data).__name__}")
-    with every_problem() as problems:
+    with every_problem():
         try:
             return _adapter().validate_python(with_section_defaults(PlatformConfig, data, ""))
         except ValidationError as error:
-            problems.extend(line for line in config_errors(error, allowed_fields) if line not in problems)
-    raise AssertionError("unreachable: every_problem raises when a problem was found")
+            raise ConfigError("\n".join(config_errors(error, allowed_fields))) from None
+    raise AssertionError("unreachable: every_problem raises the problems it collected")
 
 
 def with_section_defaults(cls: type, data: typing.Any, path: str) -> typing.Any:

@@ -306,9 +306,7 @@ def load_pipelines(directory: Path) -> list[Pipeline]:
     """Every pipeline of every ``*.yaml`` file in ``directory``, sorted by DAG id. Raises
     PipelineError listing every problem of every file."""
     pipelines, problems = read_pipelines(directory, partial=False)
-    if problems:
-        count = f"{len(problems)} problems:\n" if len(problems) > 1 else ""
-        raise PipelineError(count + "\n".join(problems))
+    _Problems(problems).raise_any()
     return pipelines
 
 
